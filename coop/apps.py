@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoopConfig(AppConfig):
+    """The cooperative: infrastructure shared by every app, and later its business."""
+
+    name = "coop"
+    verbose_name = "Coopérative"
+
+    def ready(self):
+        import coop.checks  # noqa: F401  (registers the deployment checks)
+        import coop.perms  # noqa: F401  (registers the rules)

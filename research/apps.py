@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ResearchConfig(AppConfig):
+    """The action research: programmes, indicators, disclosure control, reports."""
+
+    name = "research"
+    verbose_name = "Recherche-action"
