@@ -11,6 +11,10 @@ os.environ.setdefault("SITE_URL", "http://testserver")
 
 from coop.settings import *  # noqa: E402, F403
 
+# Threads of the tests (live server, in-process Celery worker) close their connections
+# after each request or task, so that the test databases can be dropped at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
 # Fast hashing: the suite creates many accounts.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests that need a real worker set REDIS_URL and override these themselves.

@@ -25,9 +25,10 @@ pytestmark = [
 
 @pytest.fixture
 def worker(settings):
+    # Read before the settings change: Celery reads Django's settings lazily.
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
     settings.REDIS_URL = REDIS_URL
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
     celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
     # A private queue per test process, so parallel test workers never take each other's tasks.
     queue = f"tests-{os.getpid()}"
