@@ -6,8 +6,10 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.core import mail
 from django.core.mail import send_mail
+from django.db import connections
 from django.urls import reverse
 
 from coop.celery import app as celery_app
@@ -23,6 +25,12 @@ pytestmark = [
 ]
 
 
+def _close_worker_connections(**kwargs):
+    """The worker runs in a thread of the test process: its database connections must be
+    closed after each task, or the test database cannot be dropped at the end."""
+    connections.close_all()
+
+
 @pytest.fixture
 def worker(settings):
     # Read before the settings change: Celery reads Django's settings lazily.
@@ -33,6 +41,7 @@ def worker(settings):
     # A private queue per test process, so parallel test workers never take each other's tasks.
     queue = f"tests-{os.getpid()}"
     celery_app.conf.task_default_queue = queue
+    task_postrun.connect(_close_worker_connections, weak=False)
     try:
         with start_worker(
             celery_app,
@@ -44,6 +53,7 @@ def worker(settings):
         ) as started:
             yield started
     finally:
+        task_postrun.disconnect(_close_worker_connections)
         celery_app.conf.update(saved)
         celery_app.conf.task_default_queue = "celery"
 
