@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from coop.models import OutgoingEmail
+from coop.models import OutgoingEmail, Programme
 
 
 @admin.register(OutgoingEmail)
@@ -28,3 +28,9 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "funder", "territory", "starts_on", "ends_on"]
+    search_fields = ["name", "funder"]

@@ -4,6 +4,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from coop.enums import EmailStatus
 
@@ -122,3 +123,41 @@ class OutgoingEmail(models.Model):
                 attachment["mimetype"],
             )
         return message
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def active_on(self, day):
+        return self.filter(starts_on__lte=day).filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day)
+        )
+
+
+class Programme(models.Model):
+    """A funded programme the cooperative runs (e.g. an entrepreneurship experiment funded
+    by a foundation, a peer-help collective funded by the regional health agency).
+    Appointments, workshops, missions and follow-ups are tagged with it; the research app
+    builds its indicators and reports on it."""
+
+    name = models.CharField(pgettext_lazy("programme", "nom"), max_length=200, unique=True)
+    funder = models.CharField(_("financeur principal"), max_length=200)
+    territory = models.CharField(_("territoire"), max_length=200, blank=True)
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"), null=True, blank=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="programme_dates_in_order",
+                violation_error_message=_("La fin du programme précède son début."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name

@@ -19,9 +19,37 @@ class NavItem:
 NAVIGATION = [
     NavItem(_("Accueil"), "home", "home", description=_("Votre page de départ.")),
     NavItem(
+        _("Tableau de bord"),
+        "members:dashboard",
+        "dashboard",
+        perm="members.view_dashboard",
+        description=_("Les personnes par étape, les échéances, les rendez-vous de la semaine."),
+    ),
+    NavItem(
+        _("Membres"),
+        "members:member_list",
+        "people",
+        perm="members.view_members",
+        description=_("Chercher une personne, suivre son parcours."),
+    ),
+    NavItem(
+        _("Mon parcours"),
+        "members:my_profile",
+        "path",
+        perm="members.view_own_path",
+        description=_("Mes contrats, mes documents, mes rendez-vous."),
+    ),
+    NavItem(
+        _("Ateliers"),
+        "members:workshop_list",
+        "calendar",
+        perm="members.view_workshops",
+        description=_("Les ateliers collectifs et les inscriptions."),
+    ),
+    NavItem(
         _("Comptes"),
         "members:account_list",
-        "people",
+        "key",
         perm="members.view_accounts",
         description=_("Inviter une personne, suivre les invitations et les comptes."),
     ),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.models import Group
 
-from members.models import Invitation, User
+from members.models import Invitation, Skill, User
 
 # Rights come from roles (members/perms.py), not from groups.
 admin.site.unregister(Group)
@@ -51,3 +51,11 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    """The catalogue of skills coordinators pick from. Health data (the sensitive
+    profile, its access log) is never in the admin site."""
+
+    search_fields = ["name"]

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -28,3 +29,94 @@ class InvitationStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Acceptée")
     REVOKED = "revoked", _("Annulée")
     EXPIRED = "expired", _("Expirée")
+
+
+class Stage(models.TextChoices):
+    """The path through the cooperative, in order."""
+
+    WELCOME = "welcome", pgettext_lazy("path stage", "Accueil")
+    CAPE = "cape", _("CAPE")
+    CESA = "cesa", _("CESA")
+    ASSOCIATE = "associate", _("Associé·e")
+    EXITED = "exited", _("Sortie")
+
+
+class ContractKind(models.TextChoices):
+    CAPE = "cape", _("CAPE — contrat d'appui au projet d'entreprise")
+    CESA = "cesa", _("CESA — contrat d'entrepreneur salarié associé")
+
+
+class Activity(models.TextChoices):
+    """The member's trade (métier)."""
+
+    PREVENTION = "prevention", _("Prévention")
+    PEER_MEDIATION = "peer_mediation", _("Médiation par les pairs")
+    TRAINING = "training", _("Formation")
+    CARE = "care", _("Soin et accompagnement")
+    GARDENING = "gardening", _("Jardinage")
+    SEWING = "sewing", _("Couture")
+    SMALL_WORKS = "small_works", _("Petits travaux")
+    OTHER = "other", _("Autre")
+
+
+class Gender(models.TextChoices):
+    WOMAN = "woman", _("Femme")
+    MAN = "man", _("Homme")
+    NON_BINARY = "non_binary", _("Non binaire")
+    UNDISCLOSED = "undisclosed", _("Non renseigné")
+
+
+class ExitReason(models.TextChoices):
+    EMPLOYMENT = "employment", _("Emploi salarié")
+    OWN_COMPANY = "own_company", _("Création de sa propre entreprise")
+    TRAINING = "training", _("Formation")
+    CAPE_NOT_RENEWED = "cape_not_renewed", _("Fin du CAPE sans suite")
+    CESA_DEADLINE = "cesa_deadline", _("Pas devenu·e associé·e dans les trois ans")
+    HEALTH = "health", _("Raisons de santé")
+    PERSONAL = "personal", _("Choix personnel")
+    OTHER = "other", _("Autre")
+
+
+class ConsentScope(models.TextChoices):
+    HEALTH_PROFILE = "health_profile", _("Traitement du profil (ancien·ne usager·ère)")
+    RESEARCH = "research", _("Utilisation pour la recherche-action")
+
+
+class DocumentKind(models.TextChoices):
+    CONTRACT = "contract", _("Contrat")
+    CERTIFICATE = "certificate", _("Attestation ou diplôme")
+    IDENTITY = "identity", _("Pièce administrative")
+    OTHER = "other", _("Autre")
+
+
+class TrainingKind(models.TextChoices):
+    PEER_SUPPORT_DU = "peer_support_du", _("DU Pair-aidance & savoirs expérientiels")
+    FIRST_AID = "first_aid", _("Premiers secours (PSC1, SST)")
+    PREVENTION = "prevention", _("Prévention des addictions")
+    OTHER = "other", _("Autre")
+
+
+class AppointmentMode(models.TextChoices):
+    IN_PERSON = "in_person", _("En présentiel")
+    PHONE = "phone", _("Par téléphone")
+    VIDEO = "video", _("En visio")
+
+
+class AppointmentStatus(models.TextChoices):
+    PLANNED = "planned", _("Prévu")
+    HELD = "held", _("Réalisé")
+    MISSED = "missed", _("Absent·e")
+    CANCELLED = "cancelled", _("Annulé")
+
+
+class Attendance(models.TextChoices):
+    REGISTERED = "registered", _("Inscrit·e")
+    PRESENT = "present", _("Présent·e")
+    ABSENT = "absent", _("Absent·e")
+    EXCUSED = "excused", _("Excusé·e")
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", _("Consultation")
+    CHANGE = "change", _("Modification")
+    DOWNLOAD = "download", _("Téléchargement")

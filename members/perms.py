@@ -58,3 +58,21 @@ def can_manage_invitation(user, invitation) -> bool:
     """Resend or revoke an invitation: an administrator always; a coordinator for the
     roles a coordinator may give."""
     return Role(invitation.role) in invitable_roles(user)
+
+
+# Members and their path. Coordinators follow and change; administrators may read.
+rules.add_perm("members.view_members", is_coordinator | is_administrator)
+rules.add_perm("members.manage_members", is_coordinator)
+rules.add_perm("members.view_dashboard", is_coordinator)
+# Workshops: coordinators run them; entrepreneurs see them and register themselves.
+rules.add_perm("members.view_workshops", is_coordinator | is_administrator | is_entrepreneur)
+rules.add_perm("members.manage_workshops", is_coordinator)
+rules.add_perm("members.register_self", is_entrepreneur)
+# The entrepreneur's own page: profile, path, contracts, documents, appointments.
+rules.add_perm("members.view_own_path", is_entrepreneur)
+
+# The skills catalogue, in the admin site.
+rules.add_perm("members.view_skill", is_administrator)
+rules.add_perm("members.add_skill", is_administrator)
+rules.add_perm("members.change_skill", is_administrator)
+rules.add_perm("members.delete_skill", is_administrator)

@@ -2,6 +2,8 @@
 DATABASE_URL chooses the database (SQLite by default, PostgreSQL in CI)."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-used-anywhere-else-0123456789")
 os.environ.setdefault("ENCRYPTION_KEYS", "dGVzdHMtb25seS1rZXktbm90LXNlY3JldC0wMDAwMDA=")
@@ -14,6 +16,9 @@ from coop.settings import *  # noqa: E402, F403
 # Threads of the tests (live server, in-process Celery worker) close their connections
 # after each request or task, so that the test databases can be dropped at the end.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Uploaded and generated files go to a throwaway folder, never into the work tree.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="entrepairs-tests-media-"))
 
 # Fast hashing: the suite creates many accounts.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,9 +8,23 @@ pytestmark = pytest.mark.django_db
 
 # Which navigation entries each role sees (labels as shown in French).
 EXPECTED_NAVIGATION = {
-    Role.ADMINISTRATOR: ["Accueil", "Comptes", "Administration", "Mon compte"],
-    Role.COORDINATOR: ["Accueil", "Comptes", "Mon compte"],
-    Role.ENTREPRENEUR: ["Accueil", "Mon compte"],
+    Role.ADMINISTRATOR: [
+        "Accueil",
+        "Membres",
+        "Ateliers",
+        "Comptes",
+        "Administration",
+        "Mon compte",
+    ],
+    Role.COORDINATOR: [
+        "Accueil",
+        "Tableau de bord",
+        "Membres",
+        "Ateliers",
+        "Comptes",
+        "Mon compte",
+    ],
+    Role.ENTREPRENEUR: ["Accueil", "Mon parcours", "Ateliers", "Mon compte"],
     Role.PEER_SUPPORT_LEAD: ["Accueil", "Mon compte"],
     Role.ACCOUNTANT: ["Accueil", "Mon compte"],
     Role.FUNDER: ["Accueil", "Mon compte"],

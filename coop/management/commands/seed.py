@@ -23,6 +23,8 @@ from members.seed import SIZES, DemoLogin
 # Later apps append their step; a step may read what earlier steps created.
 STEPS = [
     "members.seed.seed_members",
+    "coop.seed.seed_programmes",
+    "members.seed.seed_path",
 ]
 
 DEFAULT_SEED = 2026

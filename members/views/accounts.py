@@ -2,11 +2,12 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,27 +16,15 @@ from members.enums import InvitationStatus
 from members.forms import InvitationAcceptForm, InvitationForm
 from members.models import Invitation, User
 from members.perms import can_manage_invitation
+from members.views.common import apply_validation_error, require_perm
 
 ACCOUNTS_PER_PAGE = 50
-
-
-def _require_perm(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied
-
-
-def _apply_validation_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
 @require_GET
 def account_list(request):
-    _require_perm(request.user, "members.view_accounts")
+    require_perm(request.user, "members.view_accounts")
     accounts = (
         User.objects.visible_to(request.user)
         .annotate(
@@ -70,13 +59,13 @@ def account_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitation_create(request):
-    _require_perm(request.user, "members.invite")
+    require_perm(request.user, "members.invite")
     form = InvitationForm(data=request.POST or None, inviter=request.user)
     if form.is_valid():
         try:
             invitation = services.invitation_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(
                 request,
@@ -155,7 +144,7 @@ def invitation_accept(request, token: str):
                 password=form.cleaned_data["password1"],
             )
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            apply_validation_error(form, error)
         else:
             login(request, user, backend="members.backends.EmailBackend")
             messages.success(request, _("Bienvenue ! Votre compte est créé."))
@@ -169,3 +158,13 @@ def invitation_accept(request, token: str):
 @require_GET
 def my_account(request):
     return render(request, "members/my_account.html")
+
+
+urlpatterns = [
+    path("comptes/", account_list, name="account_list"),
+    path("comptes/inviter/", invitation_create, name="invitation_create"),
+    path("comptes/invitations/<int:pk>/renvoyer/", invitation_resend, name="invitation_resend"),
+    path("comptes/invitations/<int:pk>/annuler/", invitation_revoke, name="invitation_revoke"),
+    path("invitation/<str:token>/", invitation_accept, name="invitation_accept"),
+    path("mon-compte/", my_account, name="my_account"),
+]

@@ -1,10 +1,10 @@
-"""Accounts of the demo and of the load-test data set (`manage.py seed`).
+"""The accounts of the demo and of the load-test data set (`manage.py seed`).
 
 Every seeded account has the one shared demo password and a verified primary address
 under @demo.entrepairs.fr, so that any of them can log in. The fixed demo logins (one per
-role, readable addresses) exist in both sizes; those whose role requires two-factor get
-an authenticator app and recovery codes. Everything, TOTP secrets included, comes from
-the `rng` and `faker` given: the same seed gives the same accounts.
+role, readable addresses) exist in both sizes; those whose role requires two-factor get an
+authenticator app and recovery codes. TOTP secrets and recovery codes come from the `rng`
+given, so that the same seed prints the same ones.
 """
 
 import base64
@@ -111,7 +111,7 @@ def seed_members(
             if index == 0:
                 email = DEMO_LOGINS[role]
             else:
-                email = _unique_email(first_name, last_name, taken_emails)
+                email = unique_email(first_name, last_name, taken_emails)
             users.append(
                 User(
                     email=email,
@@ -135,7 +135,7 @@ def seed_members(
     return logins
 
 
-def _unique_email(first_name: str, last_name: str, taken: set[str]) -> str:
+def unique_email(first_name: str, last_name: str, taken: set[str]) -> str:
     local = f"{slugify(first_name)}.{slugify(last_name)}"
     email, number = f"{local}@{DEMO_DOMAIN}", 1
     while email in taken:
@@ -178,7 +178,7 @@ def _invite(coordinator: User, *, faker: Faker, rng: random.Random, taken: set[s
     for _ in range(PENDING_INVITATIONS):
         first_name, last_name = faker.first_name(), faker.last_name()
         invitation = Invitation(
-            email=_unique_email(first_name, last_name, taken),
+            email=unique_email(first_name, last_name, taken),
             first_name=first_name,
             last_name=last_name,
             role=Role.ENTREPRENEUR,
