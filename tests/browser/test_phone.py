@@ -42,20 +42,6 @@ def page():
         yield context.new_page()
         context.close()
         browser.close()
-    _drop_live_server_connections()
-
-
-def _drop_live_server_connections():
-    """The live server's request threads may keep a PostgreSQL connection open after the
-    browser has gone; the test database could then not be dropped at the end."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
 
 
 def _no_horizontal_scroll(page) -> bool:
