@@ -11,7 +11,21 @@ class MembersConfig(AppConfig):
         from auditlog.registry import auditlog
 
         import members.perms  # noqa: F401  (registers the rules)
-        from members.models import Invitation, User
+        from members import models
 
-        auditlog.register(User, exclude_fields=["password", "last_login"])
-        auditlog.register(Invitation, exclude_fields=["token_hash"])
+        auditlog.register(models.User, exclude_fields=["password", "last_login"])
+        auditlog.register(models.Invitation, exclude_fields=["token_hash"])
+        # People's data, audited. Not copied into the audit log, which administrators
+        # read: the sensitive profile (its reads and changes go to AccessLog), consents
+        # (dated and never deleted, they are their own trace) and appointment notes.
+        auditlog.register(models.Member, m2m_fields={"skills"})
+        for model in (
+            models.Contract,
+            models.PathStep,
+            models.Training,
+            models.Document,
+            models.Workshop,
+            models.WorkshopRegistration,
+        ):
+            auditlog.register(model)
+        auditlog.register(models.Appointment, exclude_fields=["topics", "next_steps"])

@@ -97,3 +97,28 @@ def test_changes_to_an_account_are_audited(client):
     entry = LogEntry.objects.get_for_object(person).filter(action=LogEntry.Action.UPDATE).get()
     assert entry.actor == admin
     assert entry.changes_dict["role"] == [Role.ENTREPRENEUR, Role.FUNDER]
+
+
+def test_member_changes_are_audited_without_health_data(client):
+    from auditlog.models import LogEntry
+
+    from members import services
+    from members.models import Member, SensitiveProfile
+    from tests.members.factories import AppointmentFactory, MemberFactory
+
+    member = MemberFactory(path="cape")
+    assert LogEntry.objects.get_for_model(Member).exists()
+    services.consent_record(
+        actor=member.coordinator,
+        member=member,
+        scope="health_profile",
+        given_on=member.information_meeting_on,
+        explanation="Expliqué à l'oral.",
+    )
+    services.sensitive_profile_set(
+        actor=member.coordinator, member=member, is_former_service_user=True
+    )
+    assert not LogEntry.objects.get_for_model(SensitiveProfile).exists()
+    appointment = AppointmentFactory(member=member, topics="Sujet confidentiel")
+    entry = LogEntry.objects.get_for_object(appointment).get()
+    assert "Sujet confidentiel" not in str(entry.changes)
