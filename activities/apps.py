@@ -6,3 +6,12 @@ class ActivitiesConfig(AppConfig):
 
     name = "activities"
     verbose_name = "Activités"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        import activities.perms  # noqa: F401  (registers the rules)
+        from activities import models
+
+        for model in (models.Mission, models.Session, models.Expense):
+            auditlog.register(model)

@@ -7,3 +7,12 @@ class EmailStatus(models.TextChoices):
     SENDING = "sending", _("En cours d'envoi")
     SENT = "sent", _("Envoyé")
     FAILED = "failed", _("Échec définitif")
+
+
+class ClientKind(models.TextChoices):
+    SCHOOL = "school", _("Établissement scolaire")
+    LOCAL_AUTHORITY = "local_authority", _("Collectivité")
+    COMPANY = "company", _("Entreprise")
+    ASSOCIATION = "association", _("Association")
+    HEALTH_SOCIAL = "health_social", _("Établissement sanitaire ou social")
+    INDIVIDUAL = "individual", _("Particulier")

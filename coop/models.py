@@ -1,12 +1,14 @@
 import base64
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from localflavor.fr.models import FRSIRETField
 
-from coop.enums import EmailStatus
+from coop.enums import ClientKind, EmailStatus
 
 
 class OutgoingEmailQuerySet(models.QuerySet):
@@ -158,6 +160,91 @@ class Programme(models.Model):
                 violation_error_message=_("La fin du programme précède son début."),
             )
         ]
+
+    def __str__(self):
+        return self.name
+
+
+class ClientQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Coordinators, administrators and accountants see the whole directory; an
+        entrepreneur sees the clients of their missions and those they proposed."""
+        from members.enums import Role
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in (Role.COORDINATOR, Role.ADMINISTRATOR, Role.ACCOUNTANT):
+            return self.all()
+        if user.role == Role.ENTREPRENEUR:
+            return self.filter(
+                models.Q(missions__entrepreneurs__user=user) | models.Q(created_by=user)
+            ).distinct()
+        return self.none()
+
+
+class Client(models.Model):
+    """A client of the cooperative: a school, a local authority, a company, an
+    association, a health or social establishment, or a private person. Public clients
+    are invoiced through Chorus Pro."""
+
+    name = models.CharField(pgettext_lazy("client", "nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=32, choices=ClientKind.choices)
+    siret = FRSIRETField(_("SIRET"), blank=True)
+    is_public = models.BooleanField(
+        _("client public"),
+        default=False,
+        help_text=_("État, collectivité, établissement public : facturé par Chorus Pro."),
+    )
+    address = models.CharField(_("adresse"), max_length=300, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    commune = models.CharField(_("commune"), max_length=120, blank=True)
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siret"],
+                condition=~models.Q(siret=""),
+                name="client_siret_unique",
+                violation_error_message=_("Un client a déjà ce numéro SIRET."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="individual") | ~models.Q(name=""),
+                name="client_has_name",
+                violation_error_message=_("Un client a un nom."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(postcode="") | models.Q(postcode__regex=r"^[0-9]{5}$"),
+                name="client_postcode_five_digits",
+                violation_error_message=_("Le code postal a cinq chiffres."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ClientContact(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(pgettext_lazy("person", "nom"), max_length=200)
+    job_title = models.CharField(_("fonction"), max_length=200, blank=True)
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["name"]
 
     def __str__(self):
         return self.name

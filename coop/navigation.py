@@ -19,6 +19,20 @@ class NavItem:
 NAVIGATION = [
     NavItem(_("Accueil"), "home", "home", description=_("Votre page de départ.")),
     NavItem(
+        _("Noter une séance"),
+        "activities:session_log_start",
+        "pencil",
+        perm="activities.log_session",
+        description=_("Une séance faite ? Notez-la en une minute."),
+    ),
+    NavItem(
+        _("Mes missions"),
+        "activities:my_missions",
+        "briefcase",
+        perm="activities.view_own_missions",
+        description=_("Mes missions de la semaine et de la suivante, et mes séances."),
+    ),
+    NavItem(
         _("Tableau de bord"),
         "members:dashboard",
         "dashboard",
@@ -45,6 +59,27 @@ NAVIGATION = [
         "calendar",
         perm="members.view_workshops",
         description=_("Les ateliers collectifs et les inscriptions."),
+    ),
+    NavItem(
+        _("Missions"),
+        "activities:mission_list",
+        "briefcase",
+        perm="activities.view_missions",
+        description=_("Les missions des entrepreneur·es, par client, type et état."),
+    ),
+    NavItem(
+        _("Séances"),
+        "activities:session_list",
+        "check",
+        perm="activities.view_sessions",
+        description=_("Valider les séances et les frais ; totaux d'heures et de public."),
+    ),
+    NavItem(
+        _("Clients"),
+        "coop:client_list",
+        "building",
+        perm="coop.view_clients",
+        description=_("L'annuaire des clients et leurs contacts."),
     ),
     NavItem(
         _("Comptes"),

@@ -1,12 +1,16 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import get_connection
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from coop.enums import EmailStatus
-from coop.models import OutgoingEmail
+from coop.models import Client, ClientContact, OutgoingEmail
+from members.enums import Role
 
 logger = logging.getLogger(__name__)
 
@@ -92,3 +96,60 @@ def email_deliver_due(*, limit: int = 500) -> int:
         if email_deliver(outgoing_email_id=pk) == EmailStatus.SENT:
             sent += 1
     return sent
+
+
+# --- the client directory -------------------------------------------------------------
+
+
+def _require_client_author(actor, *roles: Role) -> None:
+    if not actor.is_active or actor.role not in (roles or (Role.COORDINATOR,)):
+        raise PermissionDenied
+
+
+def _check_siret_free(client: Client) -> None:
+    """A SIRET names one establishment: the directory holds it once. Said on the field,
+    before the database's own constraint would refuse it."""
+    if client.siret and Client.objects.exclude(pk=client.pk).filter(siret=client.siret).exists():
+        raise ValidationError(
+            {"siret": _("Un client a déjà ce numéro SIRET : il est déjà dans l'annuaire.")}
+        )
+
+
+@transaction.atomic
+def client_create(*, actor, contact: dict | None = None, **fields) -> Client:
+    """A coordinator adds a client to the directory; an entrepreneur adds the client of a
+    mission they propose (it is then among the clients they see). `contact`, when given,
+    is the client's first contact person."""
+    _require_client_author(actor, Role.COORDINATOR, Role.ENTREPRENEUR)
+    client = Client(created_by=actor, **fields)
+    _check_siret_free(client)
+    client.full_clean()
+    client.save()
+    if contact:
+        _contact_create(client, contact)
+    return client
+
+
+@transaction.atomic
+def client_update(*, actor, client: Client, **fields) -> Client:
+    _require_client_author(actor)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    for name, value in fields.items():
+        setattr(client, name, value)
+    _check_siret_free(client)
+    client.full_clean()
+    client.save()
+    return client
+
+
+def _contact_create(client: Client, fields: dict) -> ClientContact:
+    contact = ClientContact(client=client, **fields)
+    contact.full_clean(exclude=["client"])
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def client_contact_add(*, actor, client: Client, **fields) -> ClientContact:
+    _require_client_author(actor)
+    return _contact_create(client, fields)

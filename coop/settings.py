@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "auditlog",
     "django_filters",
+    "localflavor",
     "rules",
     "coop",
     "members",

@@ -2,18 +2,20 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from coop import views
+from coop.views import clients, core
 
 # The admin site logs in through allauth, so that two-factor applies there too.
-admin.site.login = views.admin_login
+admin.site.login = core.admin_login
 admin.site.site_header = "Entrepairs — administration"
 admin.site.site_title = "Entrepairs"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("sante/", views.health, name="health"),
+    path("", core.home, name="home"),
+    path("sante/", core.health, name="health"),
     path("langue/", set_language, name="set_language"),
     path("compte/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("members.urls")),
+    path("", include((clients.urlpatterns, "coop"))),
+    path("", include("activities.urls")),
 ]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from coop.geo import department_from_postcode
 from members.enums import (
     AccessAction,
     Activity,
@@ -148,14 +149,7 @@ class Member(models.Model):
 
     @property
     def department(self) -> str:
-        """The département, from the postcode (2A/2B for Corsica, 3 digits overseas)."""
-        if not self.postcode:
-            return ""
-        if self.postcode.startswith("20"):
-            return "2A" if self.postcode < "20200" else "2B"
-        if self.postcode.startswith("97"):
-            return self.postcode[:3]
-        return self.postcode[:2]
+        return department_from_postcode(self.postcode)
 
 
 class SensitiveProfile(models.Model):

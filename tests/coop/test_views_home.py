@@ -12,6 +12,9 @@ EXPECTED_NAVIGATION = {
         "Accueil",
         "Membres",
         "Ateliers",
+        "Missions",
+        "Séances",
+        "Clients",
         "Comptes",
         "Administration",
         "Mon compte",
@@ -21,12 +24,22 @@ EXPECTED_NAVIGATION = {
         "Tableau de bord",
         "Membres",
         "Ateliers",
+        "Missions",
+        "Séances",
+        "Clients",
         "Comptes",
         "Mon compte",
     ],
-    Role.ENTREPRENEUR: ["Accueil", "Mon parcours", "Ateliers", "Mon compte"],
+    Role.ENTREPRENEUR: [
+        "Accueil",
+        "Noter une séance",
+        "Mes missions",
+        "Mon parcours",
+        "Ateliers",
+        "Mon compte",
+    ],
     Role.PEER_SUPPORT_LEAD: ["Accueil", "Mon compte"],
-    Role.ACCOUNTANT: ["Accueil", "Mon compte"],
+    Role.ACCOUNTANT: ["Accueil", "Missions", "Séances", "Clients", "Mon compte"],
     Role.FUNDER: ["Accueil", "Mon compte"],
     Role.RESEARCHER: ["Accueil", "Mon compte"],
 }
@@ -86,3 +99,10 @@ def test_my_account_page_for_every_role(client_of_role, role):
 
 def test_my_account_anonymous(client):
     assert client.get(reverse("members:my_account")).status_code == 302
+
+
+def test_entrepreneurs_find_the_calendar_feed_from_their_account(client_of_role):
+    html = client_of_role(Role.ENTREPRENEUR).get(reverse("members:my_account")).content.decode()
+    assert reverse("activities:calendar_settings") in html
+    html = client_of_role(Role.FUNDER).get(reverse("members:my_account")).content.decode()
+    assert reverse("activities:calendar_settings") not in html
