@@ -6,6 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from activities.enums import (
     AudienceKind,
@@ -246,7 +247,9 @@ class SessionAudience(models.Model):
     """How many people of one kind the session reached."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="audiences")
-    kind = models.CharField(_("public"), max_length=32, choices=AudienceKind.choices)
+    kind = models.CharField(
+        pgettext_lazy("audience", "public"), max_length=32, choices=AudienceKind.choices
+    )
     count = models.PositiveIntegerField(_("nombre"))
 
     class Meta:
