@@ -25,6 +25,8 @@ STEPS = [
     "members.seed.seed_members",
     "coop.seed.seed_programmes",
     "members.seed.seed_path",
+    "coop.seed.seed_clients",
+    "activities.seed.seed_activities",
 ]
 
 DEFAULT_SEED = 2026
