@@ -6,7 +6,7 @@ import re
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from activities.enums import MissionKind, MissionStatus, Theme
@@ -22,6 +22,27 @@ DEPARTMENT_VALIDATOR = RegexValidator(
     flags=re.IGNORECASE,
     message=_("Un département s'écrit avec deux chiffres (93), 2A ou 2B, ou trois chiffres (974)."),
 )
+
+
+def search_client(queryset, value: str, *, prefix: str):
+    """A client typed as a name (each word must match) or as SIRET digits. A text
+    search, not a drop-down: a large network has thousands of clients."""
+    digits = "".join(value.split())
+    if digits.isdigit():
+        return queryset.filter(**{f"{prefix}siret__contains": digits})
+    for word in value.split()[:SEARCH_MAX_WORDS]:
+        queryset = queryset.filter(**{f"{prefix}name__icontains": word})
+    return queryset
+
+
+def search_person(queryset, value: str, *, prefix: str):
+    """A person typed by first or last name, each word matching one of them."""
+    for word in value.split()[:SEARCH_MAX_WORDS]:
+        queryset = queryset.filter(
+            Q(**{f"{prefix}first_name__icontains": word})
+            | Q(**{f"{prefix}last_name__icontains": word})
+        )
+    return queryset
 
 
 def department_postcodes(department: str) -> Q:
@@ -49,15 +70,11 @@ class MissionFilter(django_filters.FilterSet):
     """The mission list's filters over the missions this user may see, the latest start
     first."""
 
-    entrepreneur = django_filters.ModelChoiceFilter(
-        label=_("Entrepreneur·e"),
-        field_name="entrepreneurs",
-        empty_label=_("Toutes et tous"),
-        # Everyone who may have worked on a mission: members with an account, also the
-        # ones who left since.
-        queryset=Member.objects.filter(user__isnull=False).order_by(
-            "last_name", "first_name", "pk"
-        ),
+    entrepreneur = django_filters.CharFilter(
+        label=_("Entrepreneur·e (nom)"),
+        method="filter_entrepreneur",
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     client = django_filters.CharFilter(
         label=_("Client (nom ou SIRET)"),
@@ -113,12 +130,12 @@ class MissionFilter(django_filters.FilterSet):
         super().__init__(data, queryset=queryset, **kwargs)
 
     def filter_client(self, queryset, name, value):
-        digits = "".join(value.split())
-        if digits.isdigit():
-            return queryset.filter(client__siret__contains=digits)
-        for word in value.split()[:SEARCH_MAX_WORDS]:
-            queryset = queryset.filter(client__name__icontains=word)
-        return queryset
+        return search_client(queryset, value, prefix="client__")
+
+    def filter_entrepreneur(self, queryset, name, value):
+        # Exists, not a join: a mission of two matching people is listed once.
+        people = search_person(Member.objects.all(), value, prefix="")
+        return queryset.filter(Exists(people.filter(missions=OuterRef("pk"))))
 
     def filter_territory(self, queryset, name, value):
         return queryset.filter(department_postcodes(value.upper()))

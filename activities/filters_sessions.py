@@ -7,7 +7,6 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from activities.enums import (
@@ -17,10 +16,9 @@ from activities.enums import (
     SessionStatus,
     Theme,
 )
-from activities.models import Expense, Mission, Session, SessionAudience, SessionTheme
+from activities.filters import search_client, search_person
+from activities.models import Expense, Session, SessionAudience, SessionTheme
 from coop.geo import DEPARTMENT_NAMES
-from coop.models import Client
-from members.models import Member
 
 # The value of the territory filter for sessions held remotely (they have no département).
 REMOTE = "remote"
@@ -56,16 +54,17 @@ class SessionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("État"), choices=SessionStatus.choices, empty_label=_("Tous les états")
     )
-    entrepreneur = django_filters.ModelChoiceFilter(
-        label=_("Entrepreneur·e"),
-        empty_label=_("Toutes et tous"),
-        queryset=Member.objects.none(),
+    entrepreneur = django_filters.CharFilter(
+        label=_("Entrepreneur·e (nom)"),
+        method="filter_entrepreneur",
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    client = django_filters.ModelChoiceFilter(
-        label=_("Client"),
-        field_name="mission__client",
-        empty_label=_("Tous les clients"),
-        queryset=Client.objects.none(),
+    client = django_filters.CharFilter(
+        label=_("Client (nom ou SIRET)"),
+        method="filter_client",
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     kind = django_filters.ChoiceFilter(
         label=_("Type de mission"),
@@ -100,13 +99,12 @@ class SessionFilter(django_filters.FilterSet):
     def __init__(self, data=None, *, user, **kwargs):
         sessions = Session.objects.visible_to(user)
         super().__init__(data, queryset=sessions.order_by("-date", "-start_time", "-pk"), **kwargs)
-        # Only the people and clients behind sessions this user may see are offered.
-        self.filters["entrepreneur"].queryset = Member.objects.filter(
-            Exists(sessions.filter(entrepreneur=OuterRef("pk")))
-        ).order_by(Lower("last_name"), Lower("first_name"), "pk")
-        self.filters["client"].queryset = Client.objects.filter(
-            Exists(Mission.objects.visible_to(user).filter(client=OuterRef("pk")))
-        ).order_by(Lower("name"), "pk")
+
+    def filter_entrepreneur(self, queryset, name, value):
+        return search_person(queryset, value, prefix="entrepreneur__")
+
+    def filter_client(self, queryset, name, value):
+        return search_client(queryset, value, prefix="mission__client__")
 
     def filter_theme(self, queryset, name, value):
         # Exists, not a join: a session is counted once whatever its number of themes.
