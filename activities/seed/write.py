@@ -279,11 +279,16 @@ class _RowWriter:
         _insert(Expense, self.EXPENSE, expenses)
 
     def finish(self) -> None:
-        """Keys were chosen here: the database's sequence follows (PostgreSQL)."""
+        """Keys were chosen here: the database's sequence follows (PostgreSQL). The
+        planner is given fresh statistics of the tables just filled, or its first plans
+        guess at empty tables and crawl."""
         statements = connection.ops.sequence_reset_sql(no_style(), [Session])
+        quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+            for model in (Session, SessionAudience, SessionTheme, Expense):
+                cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
 
 
 def _insert(model, names: tuple[str, ...], rows: list[tuple]) -> None:
