@@ -22,6 +22,8 @@ from activities.models import (
     SessionTheme,
 )
 from coop.geo import department_from_postcode
+from coop.models import Client
+from coop.services import client_create
 from members.enums import Role, Stage
 from members.models import Member, User
 from members.services.people import detect_content_type
@@ -73,6 +75,29 @@ def mission_create(
     mission.entrepreneurs.set(entrepreneurs)
     _set_themes(mission, MissionTheme, themes, "mission")
     return mission
+
+
+class NewClientRefused(ValidationError):
+    """A refusal about the new client typed with a mission proposal."""
+
+
+@transaction.atomic
+def mission_propose(
+    *,
+    actor: User,
+    client: Client | None,
+    new_client: dict | None = None,
+    contact: dict | None = None,
+    **fields,
+) -> Mission:
+    """An entrepreneur proposes a mission for a client they found: an existing one, or
+    a new one created with it (with its first contact), together or not at all."""
+    if client is None:
+        try:
+            client = client_create(actor=actor, contact=contact, **(new_client or {}))
+        except ValidationError as error:
+            raise NewClientRefused(error) from None
+    return mission_create(actor=actor, entrepreneurs=[], client=client, **fields)
 
 
 @transaction.atomic

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,10 +30,9 @@ from activities.forms_missions import (
     moves_from,
 )
 from activities.models import Mission, MissionTheme, Session, SessionAudience
-from coop import services as coop_services
 from coop.forms import NewClientForm
 from members.models import Member
-from members.views.common import apply_validation_error, require_perm
+from members.views.common import apply_validation_error, folded_filters, require_perm
 
 MISSIONS_PER_PAGE = 50
 SESSIONS_PER_PAGE = 50
@@ -105,10 +103,7 @@ def mission_list(request):
         {
             "form": filterset.form,
             "filters_valid": filterset.is_valid(),
-            "extra_filters_used": sum(
-                1 for name in filterset.filters if name != "client" and request.GET.get(name)
-            ),
-            "extra_filters_open": any(name != "client" for name in filterset.form.errors),
+            **folded_filters(filterset, request.GET, shown={"client"}),
             "page": page,
             "totals": totals,
             "can_manage": request.user.has_perm("activities.manage_missions"),
@@ -343,23 +338,22 @@ def my_missions(request):
 
 
 def _propose(actor, form: MissionProposeForm, new_client: NewClientForm) -> Mission | None:
-    """The client (a new one when none was chosen) and the proposed mission, together or
-    not at all. A refusal is shown on the form it concerns; None then."""
-    target = new_client
+    """The proposed mission (and its new client); None when refused, the refusal shown
+    on the form it concerns."""
+    client = form.cleaned_data["client"]
     try:
-        with transaction.atomic():
-            client = form.cleaned_data["client"]
-            if client is None:
-                client = coop_services.client_create(
-                    actor=actor, contact=new_client.contact_fields(), **new_client.client_fields()
-                )
-            target = form
-            return services.mission_create(
-                actor=actor, entrepreneurs=[], client=client, **form.mission_fields()
-            )
+        return services.mission_propose(
+            actor=actor,
+            client=client,
+            new_client=new_client.client_fields() if client is None else None,
+            contact=new_client.contact_fields() if client is None else None,
+            **form.mission_fields(),
+        )
+    except services.NewClientRefused as error:
+        apply_validation_error(new_client, error)
     except ValidationError as error:
-        apply_validation_error(target, error)
-        return None
+        apply_validation_error(form, error)
+    return None
 
 
 @login_required

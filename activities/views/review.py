@@ -21,11 +21,9 @@ from activities.enums import ExpenseStatus, SessionStatus
 from activities.filters_sessions import SessionFilter, department_label, session_totals
 from activities.forms_review import ExpenseReviewForm, SessionReturnForm, WeekForm
 from activities.models import Expense, Session, SessionAudience, SessionTheme
-from members.views.common import apply_validation_error, require_perm
+from members.views.common import apply_validation_error, folded_filters, require_perm
 
 SESSIONS_PER_PAGE = 50
-# Filters folded under "Plus de filtres" (the state has its own tabs).
-EXTRA_FILTERS = ("entrepreneur", "client", "kind", "theme", "territory", "date_from", "date_to")
 
 
 def duration_label(minutes: int) -> str:
@@ -96,8 +94,7 @@ def session_list(request):
             "form": filterset.form,
             "filters_valid": valid,
             "status": data.get("status", ""),
-            "extra_filters_used": sum(1 for name in EXTRA_FILTERS if data.get(name)),
-            "extra_filters_open": any(name in EXTRA_FILTERS for name in filterset.form.errors),
+            **folded_filters(filterset, data, shown={"status"}),
             "page": page,
             "totals": totals,
             "total_duration": duration_label(totals.minutes) if totals else "",

@@ -18,7 +18,7 @@ from members import dashboard
 from members.enums import Activity, Stage
 from members.filters import MemberFilter, contract_abbreviation
 from members.models import Member
-from members.views.common import require_perm
+from members.views.common import folded_filters, require_perm
 
 MEMBERS_PER_PAGE = 50
 # Rows fetched from the database at a time by the export.
@@ -49,12 +49,8 @@ def member_list(request):
         {
             "form": filterset.form,
             "filters_valid": filterset.is_valid(),
-            # The extra filters stay folded (the list comes first) unless one is wrong;
-            # the summary says how many are in use.
-            "extra_filters_used": sum(
-                1 for name in filterset.filters if name != "q" and request.GET.get(name)
-            ),
-            "extra_filters_open": any(name != "q" for name in filterset.form.errors),
+            # The extra filters stay folded (the list comes first) unless one is wrong.
+            **folded_filters(filterset, request.GET, shown={"q"}),
             "page": page,
             "can_register": request.user.has_perm("members.manage_members"),
         },

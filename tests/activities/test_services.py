@@ -203,3 +203,45 @@ def test_calendar_feed_secret_is_renewed_and_revoked():
     assert services.calendar_feed_owner(second) == user
     services.calendar_feed_revoke(user=user)
     assert services.calendar_feed_owner(second) is None
+
+
+def test_a_refused_proposal_leaves_no_new_client():
+    from coop.models import Client
+
+    member = MemberFactory(path="cape")
+    new_client = {"name": "Club de boxe de Bobigny", "kind": "association", "postcode": "93000"}
+    with pytest.raises(ValidationError):
+        services.mission_propose(
+            actor=member.user,
+            client=None,
+            new_client=new_client,
+            themes=["gambling"],
+            title="Atelier jeux d'argent",
+            kind="prevention_workshop",
+            starts_on=timezone.localdate(),
+            agreed_price=Decimal("-1"),
+        )
+    assert not Client.objects.filter(name="Club de boxe de Bobigny").exists()
+    with pytest.raises(services.NewClientRefused):
+        services.mission_propose(
+            actor=member.user,
+            client=None,
+            new_client=new_client | {"postcode": "930"},
+            themes=[],
+            title="Atelier jeux d'argent",
+            kind="prevention_workshop",
+            starts_on=timezone.localdate(),
+            agreed_price=Decimal("100"),
+        )
+    mission = services.mission_propose(
+        actor=member.user,
+        client=None,
+        new_client=new_client,
+        themes=[],
+        title="Atelier jeux d'argent",
+        kind="prevention_workshop",
+        starts_on=timezone.localdate(),
+        agreed_price=Decimal("100"),
+    )
+    assert mission.status == MissionStatus.PROPOSED
+    assert mission.client.created_by == member.user
