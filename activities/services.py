@@ -162,6 +162,23 @@ def mission_move(*, actor: User, mission: Mission, status: MissionStatus) -> Mis
     return mission
 
 
+def mission_mark_invoiced(*, mission: Mission) -> Mission:
+    """Issuing an invoice for a mission marks it invoiced (called by coop's invoicing)."""
+    if mission.status != MissionStatus.INVOICED:
+        mission.status = MissionStatus.INVOICED
+        mission.save(update_fields=["status"])
+    return mission
+
+
+def mission_reopen_after_credit(*, mission: Mission) -> Mission:
+    """A credit note that cancels what was invoiced gives the mission back to "delivered",
+    ready to be invoiced again."""
+    if mission.status == MissionStatus.INVOICED:
+        mission.status = MissionStatus.DELIVERED
+        mission.save(update_fields=["status"])
+    return mission
+
+
 def _check_session_fields(
     *, date: datetime.date, is_remote: bool, postcode: str, audiences: dict
 ) -> None:

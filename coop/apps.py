@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class CoopConfig(AppConfig):
-    """The cooperative: infrastructure shared by every app, and later its business."""
+    """The cooperative: infrastructure shared by every app, its clients and invoicing."""
 
     name = "coop"
     verbose_name = "Coopérative"
@@ -12,7 +12,27 @@ class CoopConfig(AppConfig):
 
         import coop.checks  # noqa: F401  (registers the deployment checks)
         import coop.perms  # noqa: F401  (registers the rules)
-        from coop.models import Client, ClientContact
+        from coop import models
 
-        auditlog.register(Client)
-        auditlog.register(ClientContact)
+        # Who changed the cooperative's identity, a rate, a client, a quote, an invoice
+        # before it was issued, an account expense. Payments and recovery actions are
+        # append-only journals that name their author themselves.
+        for model in (
+            models.Client,
+            models.ClientContact,
+            models.CooperativeProfile,
+            models.ContributionRate,
+            models.Quote,
+            models.Invoice,
+            models.AccountExpense,
+            # Collectives: who recorded a membership, a signature, attendance (unticking
+            # a day deletes its row), a task or a job.
+            models.Collective,
+            models.CollectivePerson,
+            models.Charter,
+            models.WorkUnit,
+            models.Job,
+            models.DailyAttendance,
+            models.DailyTask,
+        ):
+            auditlog.register(model)

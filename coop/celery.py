@@ -17,4 +17,20 @@ app.conf.beat_schedule = {
         "task": "coop.tasks.email_send_pending",
         "schedule": crontab(minute="*/5"),
     },
+    # Peer support: the retention rule, then reminders of unanswered referrals (at night
+    # and in the morning, Europe/Paris).
+    "peer-support-anonymise-expired": {
+        "task": "peer_support.tasks.anonymise_expired_followups",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    "peer-support-remind-referrals": {
+        "task": "peer_support.tasks.remind_unanswered_referrals",
+        "schedule": crontab(hour=8, minute=5),
+    },
+    # Invoicing: the automatic reminders of overdue invoices, at 08:00 Europe/Paris
+    # (CELERY_TIMEZONE), at the delays set on the cooperative's profile.
+    "invoice-reminders-send": {
+        "task": "coop.tasks.invoice_reminders_send",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }

@@ -8,6 +8,7 @@ e-mail printed on the console. With production values `manage.py check --deploy`
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from coop.env import email_settings_from_url, env_bool, env_int, env_list, env_str
@@ -24,6 +25,10 @@ DEMO_ENCRYPTION_KEY = "ZGVtby1vbmx5LWtleS1ub3Qtc2VjcmV0LTAwMDAwMDA="
 SECRET_KEY = env_str("SECRET_KEY", DEMO_SECRET_KEY if DEBUG else None)
 # Fernet keys for data encrypted at rest: the first encrypts, all decrypt (key rotation).
 ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS", [DEMO_ENCRYPTION_KEY] if DEBUG else [])
+# Peer-support follow-ups closed this many years ago are anonymised by a daily task.
+PEER_SUPPORT_RETENTION_YEARS = env_int("PEER_SUPPORT_RETENTION_YEARS", 2)
+if PEER_SUPPORT_RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("PEER_SUPPORT_RETENTION_YEARS is at least 1 (years after closing).")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

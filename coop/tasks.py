@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from coop import ledger
 from coop.enums import EmailStatus
 from coop.models import OutgoingEmail
 from coop.services import email_deliver, email_deliver_due, email_retry_delay
@@ -17,3 +18,11 @@ def email_send(self, outgoing_email_id: int) -> str | None:
 @shared_task
 def email_send_pending() -> int:
     return email_deliver_due()
+
+
+@shared_task
+def invoice_reminders_send() -> dict:
+    """The automatic reminders of overdue invoices (beat: every morning). Safe to run
+    twice: each reminder step of an invoice is claimed once (coop.ledger)."""
+    run = ledger.reminders_send_due()
+    return {"sent": run.sent, "without_address": run.without_address, "failed": run.failed}

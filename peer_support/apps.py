@@ -6,3 +6,9 @@ class PeerSupportConfig(AppConfig):
 
     name = "peer_support"
     verbose_name = "Pair-aidance"
+
+    def ready(self):
+        # Registers the rules. Nothing of this app goes to django-auditlog (which
+        # administrators read) nor to the admin site: its reads and writes are in its own
+        # access log (peer_support.AccessLog), which only the peer-support lead reads.
+        import peer_support.perms  # noqa: F401

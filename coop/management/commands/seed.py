@@ -27,6 +27,10 @@ STEPS = [
     "members.seed.seed_path",
     "coop.seed.seed_clients",
     "activities.seed.seed_activities",
+    "coop.seed_collectives.seed_collectives",
+    "peer_support.seed.seed_peer_support",
+    "coop.seed_invoicing.seed_invoicing",
+    "coop.seed_governance.seed_governance",
 ]
 
 DEFAULT_SEED = 2026
