@@ -34,5 +34,13 @@ class CoopConfig(AppConfig):
             models.Job,
             models.DailyAttendance,
             models.DailyTask,
+            # Governance: associates (with their addresses), share terms, bodies, seats,
+            # elections and meetings. The share ledger and decisions name their author.
+            models.Associate,
+            models.ShareTerms,
+            models.Body,
+            models.Seat,
+            models.Election,
+            models.Meeting,
         ):
             auditlog.register(model)

@@ -159,6 +159,13 @@ NAVIGATION = [
         description=_("Assemblée générale, conseil, associé·es et parts, élections, réunions."),
     ),
     NavItem(
+        _("Associé·es et parts"),
+        "coop:associate_list",
+        "people",
+        perm="coop.view_associates",
+        description=_("Le registre des associé·es et leurs parts sociales."),
+    ),
+    NavItem(
         _("Accompagnements"),
         "peer_support:followup_list",
         "heart",

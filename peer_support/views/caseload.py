@@ -27,14 +27,19 @@ FOLLOWUPS_PER_PAGE = 25
 @private
 def followup_list(request):
     """A peer mediator's caseload (open first, a search in the names), or, for the lead,
-    every follow-up with filters. The names shown are written to the access log."""
+    every follow-up, newest first, with filters. The names shown are written to the
+    access log."""
     require_perm(request.user, "peer_support.view_followups")
     lead = is_peer_support_lead(request.user)
     filter_class = FollowUpFilter if lead else CaseloadFilter
     filterset = filter_class(request.GET, user=request.user)
     valid = filterset.is_valid()
     # A wrong filter never widens the list: none until it is corrected.
-    followups = open_first(filterset.qs.for_list()) if valid else FollowUp.objects.none()
+    followups = filterset.qs.for_list() if valid else FollowUp.objects.none()
+    if not lead:
+        # A caseload (a few dozen people) is sorted open first; the lead's list of every
+        # follow-up stays newest first, on its index, and filters by state instead.
+        followups = open_first(followups)
     page = Paginator(followups, FOLLOWUPS_PER_PAGE).get_page(request.GET.get("page"))
     services.followup_list_read(actor=request.user, followups=page.object_list)
     return render(
