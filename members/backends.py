@@ -6,6 +6,17 @@ class EmailBackend(AuthenticationBackend):
     rights come from the role only (members/perms.py), and no page pays the queries
     that database permissions would cost."""
 
+    def get_user(self, user_id):
+        """The logged-in user with their member record in the same query: the menu asks
+        on every page whether an entrepreneur is a peer mediator."""
+        from members.models import User
+
+        try:
+            user = User._default_manager.select_related("member").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
     def get_user_permissions(self, user_obj, obj=None):
         return set()
 

@@ -27,11 +27,19 @@ def peer_mediator_member(user):
     if not hasattr(user, _CACHE):
         from members.models import Member
 
-        member = (
-            Member.objects.filter(user=user, is_peer_mediator=True)
-            .exclude(stage=Stage.EXITED)
-            .first()
-        )
+        if "member" in user._state.fields_cache:
+            # Loaded with the user by members.backends.EmailBackend.get_user: no query.
+            member = user._state.fields_cache["member"]
+            if member is not None and not (
+                member.is_peer_mediator and member.stage != Stage.EXITED
+            ):
+                member = None
+        else:
+            member = (
+                Member.objects.filter(user=user, is_peer_mediator=True)
+                .exclude(stage=Stage.EXITED)
+                .first()
+            )
         setattr(user, _CACHE, member)
     return getattr(user, _CACHE)
 

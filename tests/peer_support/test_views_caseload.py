@@ -179,10 +179,10 @@ def test_list_query_count_does_not_grow(client, mediator, django_assert_num_quer
         MeetingFactory(followup=followup)
         GoalFactory(followup=followup)
     client.get(LIST_URL)  # the session is warm
-    # session, user, the member record of the mediator (perms, once per request), the
+    # session, user with the mediator's member record (joined: members.backends), the
     # count of the caseload, the page with its figures (subqueries), the access-log
     # INSERT of the names shown.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(LIST_URL)
     assert len(response.context["page"].object_list) == min(size, 25)
 
@@ -195,7 +195,7 @@ def test_list_with_search_query_count_does_not_grow(
         FollowUpFactory(mediator=mediator, pseudonym="Sam")
     client.get(LIST_URL)
     # as above, plus the caseload's names read for the search
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(LIST_URL, {"q": "sam"})
     assert response.context["page"].paginator.count == size
 

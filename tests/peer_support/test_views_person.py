@@ -199,9 +199,9 @@ def test_detail_query_count_does_not_grow(client, mediator, django_assert_num_qu
     client.get(url)
     # session, user, the follow-up (scoped to the mediator, with its mediator, programme
     # and author), its co-mediators, consents, situations, goals, their progress,
-    # meetings, the goals of the meetings, referrals, workshop attendances; the member
-    # record of the mediator (perms, once); the access-log INSERT.
-    with django_assert_num_queries(14):
+    # meetings, the goals of the meetings, referrals, workshop attendances; the
+    # access-log INSERT. (The mediator's member record comes with the user.)
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert len(response.context["meetings"]) == size
 
