@@ -46,4 +46,5 @@ urlpatterns = [
     ),
     path("", include("activities.urls")),
     path("", include("peer_support.urls")),
+    path("", include("research.urls")),
 ]

@@ -6,3 +6,6 @@ class ResearchConfig(AppConfig):
 
     name = "research"
     verbose_name = "Recherche-action"
+
+    def ready(self):
+        import research.perms  # noqa: F401

@@ -133,6 +133,25 @@ class ProgrammeQuerySet(models.QuerySet):
             models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day)
         )
 
+    def running_between(self, start, end):
+        """Programmes running on at least one day from `start` to `end`."""
+        return self.filter(starts_on__lte=end).filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=start)
+        )
+
+    def visible_to(self, user):
+        """Coordinators and administrators see every programme; a funder's or a
+        researcher's account sees the programmes it is attached to; nobody else any."""
+        from members.enums import Role
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in (Role.COORDINATOR, Role.ADMINISTRATOR):
+            return self.all()
+        if user.role in (Role.FUNDER, Role.RESEARCHER):
+            return self.filter(readers=user)
+        return self.none()
+
 
 class Programme(models.Model):
     """A funded programme the cooperative runs (e.g. an entrepreneurship experiment funded
@@ -145,6 +164,31 @@ class Programme(models.Model):
     territory = models.CharField(_("territoire"), max_length=200, blank=True)
     starts_on = models.DateField(_("début"))
     ends_on = models.DateField(_("fin"), null=True, blank=True)
+    description = models.TextField(_("présentation"), blank=True)
+    # Research outputs (rule 3 of DESIGN.md): a cell of fewer people than the threshold
+    # is hidden, and an extract is refused below k people per combination.
+    disclosure_threshold = models.PositiveSmallIntegerField(
+        _("seuil de secret statistique"),
+        default=11,
+        help_text=_("Une case de moins de personnes que ce seuil est masquée (5 au minimum)."),
+    )
+    k_anonymity = models.PositiveSmallIntegerField(
+        _("k-anonymat des extractions"),
+        default=11,
+        help_text=_(
+            "Une extraction est refusée si une combinaison est partagée par moins de k "
+            "personnes (5 au minimum)."
+        ),
+    )
+    # Codes of the indicators the programme reports on (research.indicators); empty: all.
+    indicators = models.JSONField(_("indicateurs suivis"), default=list, blank=True)
+    # Funder and researcher accounts that read this programme's anonymous outputs.
+    readers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="programmes_read",
+        verbose_name=_("lecteurs (financeurs, chercheur·es)"),
+    )
 
     objects = ProgrammeQuerySet.as_manager()
 
@@ -158,7 +202,17 @@ class Programme(models.Model):
                 | models.Q(ends_on__gte=models.F("starts_on")),
                 name="programme_dates_in_order",
                 violation_error_message=_("La fin du programme précède son début."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(disclosure_threshold__gte=5),
+                name="programme_disclosure_threshold_at_least_5",
+                violation_error_message=_("Le seuil de secret statistique est d'au moins 5."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(k_anonymity__gte=5),
+                name="programme_k_anonymity_at_least_5",
+                violation_error_message=_("Le k-anonymat est d'au moins 5."),
+            ),
         ]
 
     def __str__(self):

@@ -1,0 +1,26 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FunderKind(models.TextChoices):
+    HEALTH_AGENCY = "health_agency", _("Agence régionale de santé (ARS)")
+    FOUNDATION = "foundation", _("Fondation")
+    EUROPEAN_FUND = "european_fund", _("Fonds européen (FSE+)")
+    LOCAL_AUTHORITY = "local_authority", _("Collectivité territoriale")
+    STATE = "state", _("État")
+    OTHER = "other", _("Autre")
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Mois")
+    YEAR = "year", _("Année")
+    CUSTOM = "custom", _("Période choisie")
+
+
+class SnapshotStatus(models.TextChoices):
+    """building → ready (figures stored, PDF rendered) → sent; failed when it broke."""
+
+    BUILDING = "building", _("En préparation")
+    READY = "ready", _("Prêt")
+    SENT = "sent", _("Envoyé")
+    FAILED = "failed", _("Échec")

@@ -1,0 +1,22 @@
+from research.views import (
+    extracts,
+    indicators,
+    portal,
+    programmes,
+    questionnaires,
+    reports,
+    surveys,
+)
+
+app_name = "research"
+
+# Each views module lists its own pages.
+urlpatterns = [
+    *programmes.urlpatterns,
+    *indicators.urlpatterns,
+    *extracts.urlpatterns,
+    *questionnaires.urlpatterns,
+    *surveys.urlpatterns,
+    *reports.urlpatterns,
+    *portal.urlpatterns,
+]

@@ -1,0 +1,3 @@
+"""extracts pages."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""questionnaires pages."""
+
+urlpatterns = []
