@@ -24,3 +24,21 @@ class SnapshotStatus(models.TextChoices):
     READY = "ready", _("Prêt")
     SENT = "sent", _("Envoyé")
     FAILED = "failed", _("Échec")
+
+
+class ExtractDataset(models.TextChoices):
+    """What an extract holds: one row per person, or one row per event."""
+
+    ENTREPRENEURS = "entrepreneurs", _("Entrepreneur·es (une ligne par personne)")
+    FOLLOWUPS = "followups", _("Personnes accompagnées (une ligne par personne)")
+    MEETINGS = "meetings", _("Rencontres de pair-aidance (une ligne par rencontre)")
+    SESSIONS = "sessions", _("Séances de prévention (une ligne par séance)")
+
+
+class ExtractStatus(models.TextChoices):
+    """requested → approved (k-anonymity checked) → downloaded; or refused."""
+
+    REQUESTED = "requested", _("Demandée")
+    APPROVED = "approved", _("Approuvée")
+    REFUSED = "refused", _("Refusée")
+    DOWNLOADED = "downloaded", _("Téléchargée")

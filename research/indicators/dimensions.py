@@ -5,6 +5,7 @@ import datetime
 
 from django.db import models
 from django.db.models import Case, IntegerField, Value, When
+from django.db.models.functions import Substr
 from django.db.models.lookups import LessThan
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
@@ -59,3 +60,20 @@ AGE_BAND = Dimension("age_band", _("Tranche d'âge (FSE+)"), tuple(EsfAgeBand.ch
 DEPARTMENT = Dimension("department", _("Département"), label_of=_department_label)
 # Months as "YYYY-MM" keys, in order.
 MONTH = Dimension("month", _("Mois"), label_of=_month_label)
+
+
+def department_of(postcode_field: str) -> Case:
+    """The département of a postcode, computed in the database (as coop.geo does in
+    Python): two digits, 2A/2B for Corsica, three digits overseas; "" without one."""
+    postcode = models.F(postcode_field)
+    return Case(
+        When(**{postcode_field: ""}, then=Value("")),
+        When(**{f"{postcode_field}__startswith": "97"}, then=Substr(postcode, 1, 3)),
+        When(
+            **{f"{postcode_field}__lt": "20200", f"{postcode_field}__startswith": "20"},
+            then=Value("2A"),
+        ),
+        When(**{f"{postcode_field}__startswith": "20"}, then=Value("2B")),
+        default=Substr(postcode, 1, 2),
+        output_field=models.CharField(),
+    )

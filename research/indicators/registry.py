@@ -14,7 +14,6 @@ SECTIONS = {
     "prevention": _("Actions de prévention"),
     "peer_support": _("Pair-aidance"),
     "situation": _("Situation des personnes"),
-    "people": _("Genre et âge"),
     "questionnaires": _("Questionnaires"),
 }
 
