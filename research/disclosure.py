@@ -12,7 +12,8 @@ API (implemented below):
 
 - `protect(tables, *, threshold, previous=None, dominance=DOMINANCE) -> dict[str,
   ProtectedTable]`: protects tables published together (keyed by `Table.key`).
-- `share(numerator, denominator, *, key, indicator) -> ProtectedTable`: percentages.
+- `column_shares(table) -> ProtectedTable`: each cell as a percentage of its column
+  total, hidden when the cell or the total is hidden.
 - `ProtectedTable.to_dict()` / `ProtectedTable.from_dict()`: the form stored in a
   snapshot (published values and the mask only: a hidden value is never stored).
 """
@@ -36,13 +37,15 @@ class Reason:
     SMALL = "small"  # primary: 1 to threshold−1 people
     DOMINANCE = "dominance"  # primary: one person makes more than 85 % of a sum
     SECONDARY = "secondary"  # hidden so that a small cell cannot be rebuilt
-    DERIVED = "derived"  # a share or median computed from a hidden figure
+    DERIVED = "derived"  # a share computed from a hidden figure
+    EMPTY = "empty"  # a share of nobody: no value to give
 
     LABELS = {
         SMALL: _("moins de %(threshold)s personnes"),
         DOMINANCE: _("une personne fait l'essentiel de ce total"),
         SECONDARY: _("masquée pour protéger une autre case"),
         DERIVED: _("calculée à partir d'une case masquée"),
+        EMPTY: _("sans objet"),
     }
 
 
@@ -99,7 +102,5 @@ def protect(
     raise NotImplementedError
 
 
-def share(
-    numerator: ProtectedTable, denominator: ProtectedTable, *, key: str, indicator: str
-) -> ProtectedTable:
+def column_shares(table: ProtectedTable) -> ProtectedTable:
     raise NotImplementedError
