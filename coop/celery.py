@@ -29,6 +29,13 @@ app.conf.beat_schedule = {
     },
     # Invoicing: the automatic reminders of overdue invoices, at 08:00 Europe/Paris
     # (CELERY_TIMEZONE), at the delays set on the cooperative's profile.
+    # Research: the monthly snapshots and funder reports, at 06:00 Europe/Paris. It runs
+    # every day: on the first of the month it starts the month just finished; the other
+    # days it catches up what a Redis or worker outage left undone (idempotent).
+    "research-monthly-snapshots": {
+        "task": "research.tasks_reports.monthly_snapshots",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "invoice-reminders-send": {
         "task": "coop.tasks.invoice_reminders_send",
         "schedule": crontab(hour=8, minute=0),

@@ -187,7 +187,14 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # When Redis is down, a web request gives up publishing quickly; the beat sweep catches up.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# A message taken by a worker that died (acks_late) is delivered again after the
+# visibility timeout: longer than research.services.snapshots.STALE_AFTER, so that the
+# redelivered build finds the dead worker's claim expired.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 3600,
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0}
 
 # E-mail: every message is first stored as a row (coop.OutgoingEmail), then delivered by

@@ -71,6 +71,10 @@ class _Registry(dict):
         self._load()
         return super().__contains__(key)
 
+    def get(self, key, default=None):
+        self._load()
+        return super().get(key, default)
+
     def values(self):
         self._load()
         return super().values()

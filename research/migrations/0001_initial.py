@@ -82,6 +82,7 @@ class Migration(migrations.Migration):
                 ('pdf', models.FileField(blank=True, upload_to=research.models.snapshots.snapshot_pdf_path, verbose_name='rapport PDF')),
                 ('pdf_sha256', models.CharField(blank=True, max_length=64, verbose_name='empreinte SHA-256')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
+                ('claimed_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('computed_at', models.DateTimeField(blank=True, null=True, verbose_name='calculé le')),
                 ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='envoyé le')),
                 ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='snapshots', to='coop.programme', verbose_name='programme')),

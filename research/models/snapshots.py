@@ -72,6 +72,8 @@ class Snapshot(models.Model):
         verbose_name=_("demandé par"),
     )  # None: the monthly run of Celery beat
     created_at = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
+    # Set by the worker that builds it; a build claimed long ago lost its worker.
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     computed_at = models.DateTimeField(_("calculé le"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
 
