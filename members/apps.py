@@ -26,6 +26,7 @@ class MembersConfig(AppConfig):
             models.Document,
             models.Workshop,
             models.WorkshopRegistration,
+            models.MemberSituation,
         ):
             auditlog.register(model)
         auditlog.register(models.Appointment, exclude_fields=["topics", "next_steps"])

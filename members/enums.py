@@ -120,3 +120,37 @@ class AccessAction(models.TextChoices):
     VIEW = "view", _("Consultation")
     CHANGE = "change", _("Modification")
     DOWNLOAD = "download", _("Téléchargement")
+
+
+class SituationCheckpoint(models.TextChoices):
+    """When an entrepreneur's situation is recorded: at entry (the information meeting
+    opens the path), at the exit, then 28 days and 6 months after the exit (ESF+)."""
+
+    ENTRY = "entry", _("À l'entrée")
+    EXIT = "exit", _("À la sortie")
+    DAY_28 = "day_28", _("28 jours après la sortie")
+    MONTH_6 = "month_6", _("6 mois après la sortie")
+
+    @property
+    def days_after_exit(self) -> int | None:
+        """The day the situation describes, counted from the exit (None: the entry)."""
+        return {"entry": None, "exit": 0, "day_28": 28, "month_6": 182}[self.value]
+
+    @property
+    def earliest_days_after_exit(self) -> int | None:
+        """The first day it may be recorded, counted from the exit: the exit situation
+        from the exit interview, two weeks before; a later one a little early (the
+        person is met a few days before the date), never right after the exit."""
+        return {"entry": None, "exit": -14, "day_28": 21, "month_6": 168}[self.value]
+
+
+class Resource(models.TextChoices):
+    """The person's main resource (one answer: the one they live on most). The same keys
+    as peer_support's, so that research can set both side by side."""
+
+    EMPLOYMENT = "employment", _("Revenus d'un emploi")
+    RSA = "rsa", _("RSA")
+    AAH = "aah", _("AAH")
+    OTHER = "other", _("Autre ressource (chômage, pension…)")
+    NONE = "none", _("Aucune ressource")
+    UNDISCLOSED = "undisclosed", _("Non renseigné")

@@ -1,8 +1,12 @@
-from members.views import accompaniment, accounts, directory, member
+from members.views import accompaniment, accounts, directory, member, situation
 
 app_name = "members"
 
 # Each views module lists its own pages.
 urlpatterns = (
-    accounts.urlpatterns + directory.urlpatterns + member.urlpatterns + accompaniment.urlpatterns
+    accounts.urlpatterns
+    + directory.urlpatterns
+    + member.urlpatterns
+    + accompaniment.urlpatterns
+    + situation.urlpatterns
 )

@@ -99,6 +99,29 @@ class AgeBand(models.TextChoices):
         return cls.FROM_65
 
 
+class EsfAgeBand(models.TextChoices):
+    """The age bands the European Social Fund+ asks for (age at opening), kept after
+    erasure like AgeBand. Research breaks figures down by them."""
+
+    UNDER_18 = "under_18", _("Moins de 18 ans")
+    FROM_18_TO_29 = "18_29", _("18 – 29 ans")
+    FROM_30_TO_54 = "30_54", _("30 – 54 ans")
+    FROM_55 = "55_plus", _("55 ans et plus")
+    UNKNOWN = "unknown", _("Âge inconnu")
+
+    @classmethod
+    def of(cls, birth_year: int | None, year: int) -> "EsfAgeBand":
+        """The band of someone born in `birth_year`, in `year` (age = difference of
+        years, as AgeBand.of)."""
+        if birth_year is None:
+            return cls.UNKNOWN
+        age = year - birth_year
+        for limit, band in ((18, cls.UNDER_18), (30, cls.FROM_18_TO_29), (55, cls.FROM_30_TO_54)):
+            if age < limit:
+                return band
+        return cls.FROM_55
+
+
 class Outcome(models.TextChoices):
     """Why the follow-up ended."""
 

@@ -17,6 +17,7 @@ from members.models.people import (
     Skill,
     Training,
 )
+from members.models.situation import MemberSituation
 
 __all__ = [
     "AccessLog",
@@ -26,6 +27,7 @@ __all__ = [
     "Document",
     "Invitation",
     "Member",
+    "MemberSituation",
     "PathStep",
     "SensitiveProfile",
     "Skill",

@@ -42,6 +42,7 @@ from members.models import (
     Contract,
     Document,
     Member,
+    MemberSituation,
     PathStep,
     Training,
     WorkshopRegistration,
@@ -200,7 +201,11 @@ def member_create(request):
 @login_required
 @require_GET
 def member_detail(request, pk: int):
-    member = _get_member(request, pk, "members.view_members", _with_history(Member.objects))
+    # The situations (members/_situations.html) are on this page only, not on "Mon parcours".
+    members = _with_history(Member.objects).prefetch_related(
+        Prefetch("situations", queryset=MemberSituation.objects.select_related("recorded_by"))
+    )
+    member = _get_member(request, pk, "members.view_members", members)
     # Health data: read only by those allowed, and through the service that logs the read.
     can_read_sensitive = can_read_sensitive_profile(request.user, member)
     sensitive_profile = (

@@ -17,6 +17,7 @@ from peer_support.enums import (
     Checkpoint,
     ConsentScope,
     ErasureReason,
+    EsfAgeBand,
     Housing,
     Outcome,
     Resource,
@@ -223,6 +224,7 @@ COUNTABLE_FIELDS = frozenset(
     {
         "gender",
         "age_band",
+        "esf_age_band",
         "department",
         "arrival_route",
         "outcome",
@@ -267,6 +269,13 @@ class FollowUp(models.Model):
     # Kept after erasure instead of the year of birth.
     age_band = models.CharField(
         _("tranche d'âge à l'entrée"), max_length=16, choices=AgeBand.choices, editable=False
+    )
+    # The same age at opening in the bands of the European Social Fund+ (research).
+    esf_age_band = models.CharField(
+        _("tranche d'âge FSE+ à l'entrée"),
+        max_length=16,
+        choices=EsfAgeBand.choices,
+        editable=False,
     )
     gender = models.CharField(
         _("genre"), max_length=16, choices=Gender.choices, default=Gender.UNDISCLOSED
@@ -325,6 +334,11 @@ class FollowUp(models.Model):
                 condition=models.Q(age_band__in=AgeBand.values),
                 name="followup_age_band_valid",
                 violation_error_message=_("Tranche d'âge inconnue."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(esf_age_band__in=EsfAgeBand.values),
+                name="followup_esf_age_band_valid",
+                violation_error_message=_("Tranche d'âge FSE+ inconnue."),
             ),
             models.CheckConstraint(
                 condition=models.Q(birth_year__isnull=True)

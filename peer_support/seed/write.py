@@ -12,7 +12,7 @@ from coop.geo import department_from_postcode
 from members.models import User
 from peer_support import services
 from peer_support.crypto import encrypt
-from peer_support.enums import AccessAction, AgeBand, ErasureReason, ReferralStatus
+from peer_support.enums import AccessAction, AgeBand, ErasureReason, EsfAgeBand, ReferralStatus
 from peer_support.models import (
     AccessLog,
     CoMediator,
@@ -176,6 +176,7 @@ class BulkWriter:
         "pseudonym",
         "birth_year",
         "age_band",
+        "esf_age_band",
         "gender",
         "commune",
         "postcode",
@@ -289,6 +290,7 @@ class BulkWriter:
                 text(draw.pseudonym),
                 None if erased else draw.birth_year,
                 AgeBand.of(draw.birth_year, draw.opened_on.year).value,
+                EsfAgeBand.of(draw.birth_year, draw.opened_on.year).value,
                 draw.gender.value,
                 "" if erased else draw.commune,
                 "" if erased else draw.postcode,

@@ -21,6 +21,7 @@ from peer_support.enums import (
     CareFollowUp,
     Checkpoint,
     ConsentScope,
+    EsfAgeBand,
     Housing,
     Outcome,
     Resource,
@@ -183,6 +184,7 @@ def followup_open(
         mediator=mediator,
         programme=programme,
         age_band=AgeBand.of(birth_year, opened_on.year),
+        esf_age_band=EsfAgeBand.of(birth_year, opened_on.year),
         department=department_from_postcode(fields["postcode"]),
         created_by=actor,
         **fields,
@@ -250,6 +252,7 @@ def followup_update(*, actor: User, followup: FollowUp, **fields) -> FollowUp:
     for name in changed:
         setattr(followup, name, identity[name])
     followup.age_band = AgeBand.of(followup.birth_year, followup.opened_on.year)
+    followup.esf_age_band = EsfAgeBand.of(followup.birth_year, followup.opened_on.year)
     followup.department = department_from_postcode(followup.postcode)
     if changed:
         followup.save()

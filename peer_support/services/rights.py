@@ -56,6 +56,7 @@ def _export_data(followup: FollowUp, *, actor: User, at: datetime.datetime) -> d
             "pseudonym": followup.pseudonym,
             "birth_year": followup.birth_year,
             "age_band": _label(followup, "age_band"),
+            "esf_age_band": _label(followup, "esf_age_band"),
             "gender": _label(followup, "gender"),
             "commune": followup.commune,
             "postcode": followup.postcode,

@@ -180,11 +180,9 @@ def _grouped(queryset, row: str | None, col: str | None):
         **{_ROW: F(row) if row else models.Value(TOTAL)},
         **{_COL: F(col) if col else models.Value(TOTAL)},
     )
-    groupings = [(True, True)]
-    if row:
-        groupings.append((True, False))
-    if col:
-        groupings.append((False, True))
+    groupings = [(bool(row), bool(col))]
+    if row and col:
+        groupings += [(True, False), (False, True)]
     if row or col:
         groupings.append((False, False))
     return annotated, groupings

@@ -12,17 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from coop.geo import DEPARTMENT_NAMES
 from members.enums import Gender
+
+# The ESF+ age bands are defined where follow-ups keep them (peer_support records the
+# band at opening, which survives erasure); research reads them from there.
+from peer_support.enums import EsfAgeBand
 from research.indicators.base import Dimension
-
-
-class EsfAgeBand(models.TextChoices):
-    """The age bands the European Social Fund+ asks for (age at entry)."""
-
-    UNDER_18 = "under_18", _("Moins de 18 ans")
-    FROM_18_TO_29 = "18_29", _("18 – 29 ans")
-    FROM_30_TO_54 = "30_54", _("30 – 54 ans")
-    FROM_55 = "55_plus", _("55 ans et plus")
-    UNKNOWN = "unknown", _("Âge inconnu")
 
 
 def esf_age_band(birth_year_field: str, year) -> Case:

@@ -363,8 +363,9 @@ def test_member_detail_query_count_does_not_grow(
     # session, user, two-factor check; the member with their account and coordinator;
     # skills, path steps, contracts, trainings, documents, consents (with who recorded
     # them), appointments (with coordinator and programme), workshop registrations (with
-    # workshop and programme); the sensitive profile and the access-log row for its read
-    with django_assert_num_queries(14):
+    # workshop and programme), situations (with who recorded them); the sensitive profile
+    # and the access-log row for its read
+    with django_assert_num_queries(15):
         response = client.get(reverse("members:member_detail", args=[member.pk]))
     assert response.status_code == 200
 
@@ -377,7 +378,7 @@ def test_member_detail_query_count_for_an_administrator(
     MemberFactory.create_batch(members - 1)
     member = _member_with_history(history)
     # as for a coordinator, without the sensitive profile and its access-log row
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(reverse("members:member_detail", args=[member.pk]))
     assert response.status_code == 200
 

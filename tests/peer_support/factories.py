@@ -12,6 +12,7 @@ from peer_support.enums import (
     Checkpoint,
     ConsentScope,
     ErasureReason,
+    EsfAgeBand,
     GoalKind,
     GoalStatus,
     Housing,
@@ -58,6 +59,7 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     pseudonym = factory.Faker("first_name", locale="fr_FR")
     birth_year = 1984
     age_band = factory.LazyAttribute(lambda o: AgeBand.of(o.birth_year, o.opened_on.year))
+    esf_age_band = factory.LazyAttribute(lambda o: EsfAgeBand.of(o.birth_year, o.opened_on.year))
     gender = Gender.WOMAN
     commune = "Montreuil"
     postcode = "93100"
@@ -76,6 +78,7 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
             pseudonym="",
             birth_year=None,
             age_band=AgeBand.FROM_35_TO_44,
+            esf_age_band=EsfAgeBand.FROM_30_TO_54,
             commune="",
             postcode="",
             closed_on=factory.LazyFunction(lambda: days_ago(30)),

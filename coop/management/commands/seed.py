@@ -31,6 +31,7 @@ STEPS = [
     "peer_support.seed.seed_peer_support",
     "coop.seed_invoicing.seed_invoicing",
     "coop.seed_governance.seed_governance",
+    "members.seed.situation.seed_situations",
 ]
 
 DEFAULT_SEED = 2026
