@@ -36,9 +36,32 @@ class ExtractDataset(models.TextChoices):
 
 
 class ExtractStatus(models.TextChoices):
-    """requested → approved (k-anonymity checked) → downloaded; or refused."""
+    """requested → approved (k-anonymity checked) → downloaded; or refused: by the
+    coordinator, or by the k-anonymity check when asked, approved or downloaded."""
 
     REQUESTED = "requested", _("Demandée")
     APPROVED = "approved", _("Approuvée")
     REFUSED = "refused", _("Refusée")
     DOWNLOADED = "downloaded", _("Téléchargée")
+
+
+# How far an extract generalises its quasi-identifiers. Each list runs from the finest
+# to the coarsest: a refused request is asked again one step further down one of them.
+
+
+class ExtractTerritory(models.TextChoices):
+    DEPARTMENT = "department", _("Département")
+    REGION = "region", _("Région")
+    NONE = "none", _("Pas de territoire")
+
+
+class ExtractDates(models.TextChoices):
+    MONTH = "month", _("Mois")
+    QUARTER = "quarter", _("Trimestre")
+    YEAR = "year", _("Année")
+
+
+class ExtractAges(models.TextChoices):
+    ESF = "esf", _("Tranches FSE+ (moins de 18, 18 – 29, 30 – 54, 55 et plus)")
+    WIDE = "wide", _("Deux tranches (moins de 30 ans, 30 ans et plus)")
+    NONE = "none", _("Pas d'âge")
