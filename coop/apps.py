@@ -44,3 +44,5 @@ class CoopConfig(AppConfig):
             models.Meeting,
         ):
             auditlog.register(model)
+        # Funded programmes: who changed thresholds or attached a reader account.
+        auditlog.register(models.Programme, m2m_fields={"readers"})

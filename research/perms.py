@@ -13,10 +13,15 @@ from members.perms import (
     is_researcher,
 )
 
+# The Django admin site: administrators read funders and their contacts there.
+rules.add_perm("research", is_administrator)
+rules.add_perm("research.view_funder", is_administrator)
+rules.add_perm("research.view_fundercontact", is_administrator)
 # Programmes: coordinators set them up (funders, contacts, readers, members covered);
 # administrators read; funders and researchers see their own programmes' pages.
 rules.add_perm("research.view_programmes", is_coordinator | is_administrator)
 rules.add_perm("research.manage_programmes", is_coordinator)
+rules.add_perm("research.view_own_programmes", is_funder | is_researcher)
 # Anonymous indicators (protected tables and charts): coordinators, administrators and
 # researchers (of their programmes).
 rules.add_perm("research.view_indicators", is_coordinator | is_administrator | is_researcher)

@@ -32,6 +32,7 @@ STEPS = [
     "coop.seed_invoicing.seed_invoicing",
     "coop.seed_governance.seed_governance",
     "members.seed.situation.seed_situations",
+    "research.seed.seed_research",
 ]
 
 DEFAULT_SEED = 2026
