@@ -29,6 +29,7 @@ from research import disclosure
 from research.enums import PeriodKind, SnapshotStatus
 from research.indicators import REGISTRY, Scope
 from research.models import Snapshot
+from research.publication import indicators_of, snapshot_tables, threshold_for
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +66,6 @@ def period_kind_of(start: datetime.date, end: datetime.date) -> PeriodKind:
 
 
 # --- What a snapshot publishes -------------------------------------------------------
-
-
-def indicators_of(programme: Programme) -> list:
-    """The programme's indicator set, in the catalogue's order (all when it names none;
-    codes no longer in the catalogue are skipped)."""
-    chosen = set(programme.indicators or [])
-    return [i for code, i in REGISTRY.items() if not chosen or code in chosen]
 
 
 def table_specs(programme: Programme, kind: str) -> list[tuple[str, str | None]]:
@@ -116,19 +110,13 @@ def publication_compute(
         tables.append(REGISTRY[code].table(scope, rows))
         if progress is not None and index % 5 == 0:
             progress(10 + int(60 * index / max(len(specs), 1)), _("Calcul des indicateurs"))
-    previous_tables = {}
-    if previous is not None:
-        previous_tables = {
-            key: disclosure.ProtectedTable.from_dict(value)
-            for key, value in previous.data.get("tables", {}).items()
-        }
-    protected = disclosure.protect(
-        tables, threshold=programme.disclosure_threshold, previous=previous_tables
-    )
+    previous_tables = snapshot_tables(previous) if previous is not None else None
+    threshold = threshold_for(programme)
+    protected = disclosure.protect(tables, threshold=threshold, previous=previous_tables)
     return {
         "tables": {key: table.to_dict() for key, table in protected.items()},
         "indicators": list(dict.fromkeys(code for code, _rows in specs)),
-        "threshold": programme.disclosure_threshold,
+        "threshold": threshold,
         "previous": previous.pk if previous is not None else None,
     }
 
