@@ -36,6 +36,11 @@ app.conf.beat_schedule = {
         "task": "research.tasks_reports.monthly_snapshots",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Research: reminders of structure surveys whose deadline nears (once per step).
+    "research-survey-reminders": {
+        "task": "research.tasks_surveys.survey_reminders_send",
+        "schedule": crontab(hour=8, minute=10),
+    },
     "invoice-reminders-send": {
         "task": "coop.tasks.invoice_reminders_send",
         "schedule": crontab(hour=8, minute=0),

@@ -32,6 +32,9 @@ rules.add_perm("research.approve_extracts", is_coordinator)
 # surveys; the answers of a person are filled by the member (or the accompanied person
 # with their mediator).
 rules.add_perm("research.manage_questionnaires", is_coordinator | is_researcher)
+# Who is asked to answer a structure survey, and who answered: coordinators only
+# (researchers see the results, never a structure's name next to its answers).
+rules.add_perm("research.manage_survey_recipients", is_coordinator)
 rules.add_perm("research.fill_questionnaires", is_entrepreneur)
 rules.add_perm("research.fill_with_accompanied_person", is_entrepreneur | is_peer_support_lead)
 # Reports: coordinators run, re-run, preview and send; funders read their programmes'

@@ -23,6 +23,7 @@ PUBLIC_URL_NAMES = {
     "set_language",
     "health",
     "admin:logout",  # logs out nobody, then shows the login
+    "research:survey_answer",  # a partner structure answers through its secret link
 }
 
 SAMPLE_ARGUMENTS = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, models
-from django.db.models import Count, F, Sum
+from django.db.models import Avg, Count, F, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -310,6 +310,47 @@ def median_cells(
             c = _key(values[names.index(_COL)]) if by_col else TOTAL
             cells[(r, c)] = Cell(
                 value=Decimal(str(median)).quantize(Decimal(1).scaleb(-places)), people=people
+            )
+    return cells
+
+
+def mean_cells(
+    queryset,
+    *,
+    person: str,
+    value: str,
+    row: str | None = None,
+    col: str | None = None,
+    places: int = 2,
+) -> dict[tuple[str, str], Cell]:
+    """The mean of `value` per cell and margin, each person counted once: per-person
+    means are grouped in the database, then averaged per cell by an outer query over
+    them (the cell's `people` is the number of persons)."""
+    annotated, groupings = _grouped(queryset.exclude(**{f"{value}__isnull": True}), row, col)
+    cells: dict[tuple[str, str], Cell] = {}
+    for by_row, by_col in groupings:
+        names = [n for n, keep in ((_ROW, by_row), (_COL, by_col)) if keep]
+        inner = (
+            annotated.annotate(**{_PERSON: F(person)})
+            .values(*names, _PERSON)
+            .annotate(**{_VALUE: Avg(value)})
+            .values(*names, _PERSON, _VALUE)
+        )
+        sql, params = inner.query.sql_with_params()
+        group = ", ".join(f'"{n}"' for n in names)
+        select = f"{group}, " if names else ""
+        # Only our own column names are formatted in; values stay parameters.
+        outer = f'SELECT {select}AVG("{_VALUE}"), COUNT(*) FROM ({sql}) AS per_person'  # noqa: S608
+        if names:
+            outer += f" GROUP BY {group}"
+        for values in _run(outer, params):
+            mean, people = values[-2], values[-1]
+            if mean is None:
+                continue
+            r = _key(values[0]) if by_row else TOTAL
+            c = _key(values[names.index(_COL)]) if by_col else TOTAL
+            cells[(r, c)] = Cell(
+                value=Decimal(str(mean)).quantize(Decimal(1).scaleb(-places)), people=people
             )
     return cells
 

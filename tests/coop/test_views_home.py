@@ -20,6 +20,9 @@ EXPECTED_NAVIGATION = {
         "Collectifs",
         "Instances",
         "Associé·es et parts",
+        "Programmes",
+        "Indicateurs",
+        "Rapports d'impact",
         "Comptes",
         "Administration",
         "Mon compte",
@@ -41,6 +44,10 @@ EXPECTED_NAVIGATION = {
         "Instances",
         "Associé·es et parts",
         "Pair-aidance en chiffres",
+        "Programmes",
+        "Indicateurs",
+        "Rapports d'impact",
+        "Demandes d'extraction",
         "Comptes",
         "Mon compte",
     ],
@@ -78,8 +85,8 @@ EXPECTED_NAVIGATION = {
         "Associé·es et parts",
         "Mon compte",
     ],
-    Role.FUNDER: ["Accueil", "Mon compte"],
-    Role.RESEARCHER: ["Accueil", "Mon compte"],
+    Role.FUNDER: ["Accueil", "Espace financeur", "Mes programmes", "Mon compte"],
+    Role.RESEARCHER: ["Accueil", "Mes programmes", "Indicateurs", "Mes extractions", "Mon compte"],
 }
 
 

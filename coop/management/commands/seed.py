@@ -33,6 +33,7 @@ STEPS = [
     "coop.seed_governance.seed_governance",
     "members.seed.situation.seed_situations",
     "research.seed.seed_research",
+    "research.seed_questionnaires.seed_questionnaires",
 ]
 
 DEFAULT_SEED = 2026
