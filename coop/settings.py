@@ -5,9 +5,14 @@ required. With DEBUG=1 (the one-command demo) it runs on SQLite, with eager Cele
 e-mail printed on the console. With production values `manage.py check --deploy` is clean.
 """
 
+import os
 from pathlib import Path
 
-import dj_database_url
+# Disclosure control solves many small linear-algebra problems: BLAS threads would only
+# contend for the cores (set before numpy is first imported, in every process).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import dj_database_url  # noqa: E402
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 

@@ -231,7 +231,9 @@ def sum_cells(
     places: int = 2,
 ) -> dict[tuple[str, str], Cell]:
     """The sum of `value` (an expression) per cell and margin, with the number of
-    people who contributed and the largest contributor's share: per-person sums are
+    people who contributed and the largest contributor's share (of the absolute
+    amounts, so that refunds and credit notes cannot hide a dominant contributor):
+    per-person sums are
     grouped in the database, then summed per cell by an outer query over them."""
     annotated, groupings = _grouped(queryset, row, col)
     cells: dict[tuple[str, str], Cell] = {}
@@ -248,20 +250,22 @@ def sum_cells(
         select = f"{group}, " if names else ""
         # Only our own column names are formatted in; values stay parameters.
         outer = (
-            f'SELECT {select}SUM("{_VALUE}"), COUNT(*), MAX("{_VALUE}") '  # noqa: S608
-            f'FROM ({sql}) AS per_person WHERE "{_VALUE}" <> 0'
+            f'SELECT {select}SUM("{_VALUE}"), COUNT(*), MAX(ABS("{_VALUE}")), '  # noqa: S608
+            f'SUM(ABS("{_VALUE}")) FROM ({sql}) AS per_person WHERE "{_VALUE}" <> 0'
         )
         if names:
             outer += f" GROUP BY {group}"
         for values in _run(outer, params):
-            total, people, top = values[-3], values[-2], values[-1]
+            total, people, top, gross = values[-4], values[-3], values[-2], values[-1]
             if total is None:
                 continue
             total = Decimal(str(total)).quantize(Decimal(1).scaleb(-places))
-            top = Decimal(str(top))
             r = _key(values[0]) if by_row else TOTAL
             c = _key(values[names.index(_COL)]) if by_col else TOTAL
-            share = (top / total).quantize(Decimal("0.0001")) if total else None
+            # Of the amounts in either direction (credit notes count negative), the share
+            # the largest single contributor makes.
+            gross = Decimal(str(gross))
+            share = (Decimal(str(top)) / gross).quantize(Decimal("0.0001")) if gross else None
             cells[(r, c)] = Cell(value=total, people=people, top_share=share)
     cells.setdefault((TOTAL, TOTAL), Cell(value=Decimal(0), people=0, top_share=None))
     return cells
