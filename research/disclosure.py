@@ -37,7 +37,8 @@ even for distinct counts, where it is only approximately true: conservative), an
 previous period's published tables (a stock and its flows). Same-period relations held
 last period too. The unknowns are the hidden cells, current and previous (a previous
 published value is a constant; a relation naming a previous table or cell that was not
-published cannot be used and is ignored). A hidden cell is *determined* when the
+published cannot be used and is ignored; a category missing from a table that was
+published had nobody: its term is a constant 0). A hidden cell is *determined* when the
 equalities give it a single value: when every vector of the null space of the relation
 matrix restricted to the unknowns is 0 there. No hidden cell may stay determined.
 """
@@ -303,10 +304,19 @@ def _build_system(tables: list[Table], previous: dict[str, ProtectedTable]) -> _
     for table in linked.values():
         system.add_table(False, table)
 
-    def usable(term) -> bool:
-        (key, row, col), _coefficient, is_previous = term
+    def table_of(term):
+        (key, _row, _col), _coefficient, is_previous = term
         table = previous.get(key) if is_previous else linked.get(key)
-        return table is not None and table.measure in ADDITIVE and (row, col) in table.cells
+        return table if table is not None and table.measure in ADDITIVE else None
+
+    def usable(term) -> bool:
+        return table_of(term) is not None
+
+    def present(term) -> bool:
+        # A category missing from a table that exists had nobody: its value is 0, a
+        # constant the relation can do without.
+        (_key, row, col), _coefficient, _is_previous = term
+        return (row, col) in table_of(term).cells
 
     declared = []
     for table in tables:
@@ -319,6 +329,9 @@ def _build_system(tables: list[Table], previous: dict[str, ProtectedTable]) -> _
         if terms in seen or not terms or not all(usable(term) for term in terms):
             continue
         seen.add(terms)
+        terms = tuple(term for term in terms if present(term))
+        if not terms:
+            continue
         for (key, _row, _col), _k, is_previous in terms:
             if is_previous and key not in system.tables_before:
                 system.add_table(True, previous[key])

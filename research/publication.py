@@ -156,14 +156,25 @@ def published_snapshots(scope: Scope):
 # --- Building -------------------------------------------------------------------------------
 
 
-def publication_build(*, scope: Scope, requests: list[Request]) -> Publication:
+class NotPublished(Exception):
+    """Asked, with `published_only`, for figures no snapshot has published."""
+
+
+def publication_build(
+    *, scope: Scope, requests: list[Request], published_only: bool = False
+) -> Publication:
     """The protected tables asked for. When the programme's figures for exactly this
     period are already published (a monthly snapshot) and hold these tables, they are
     shown as published: two versions of one period, differing by a late entry, would
     let a hidden cell be rebuilt. Otherwise the raw tables are computed (database
     aggregation only) and protected together, with the programme's threshold and the
     previous month's published tables. ValueError for a breakdown the indicator does
-    not offer."""
+    not offer.
+
+    `published_only` (funders and researchers): only what a snapshot of the programme
+    has published, never a table computed on demand — tables computed on demand for
+    neighbouring periods, territories or breakdowns, set side by side, could give back
+    cells each of them hides. NotPublished otherwise."""
     keys = [table_key_of(r) for r in requests]
     same, before = published_snapshots(scope)
     stored = (same.data or {}).get("tables", {}) if same is not None else {}
@@ -175,6 +186,8 @@ def publication_build(*, scope: Scope, requests: list[Request]) -> Publication:
             tables=tables,
             published=same,
         )
+    if published_only:
+        raise NotPublished
     threshold = threshold_for(scope.programme)
     raw = [r.indicator.table(scope, r.rows, r.cols) for r in requests]
     previous = snapshot_tables(before) if before is not None else None

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from coop.models import Programme
@@ -24,6 +25,7 @@ from research.enums import PeriodKind
 from research.forms_indicators import IndicatorForm
 from research.indicators import REGISTRY, SECTIONS, TOTAL, Measure, Unit
 from research.publication import (
+    NotPublished,
     can_read_whole_cooperative,
     dimension_label,
     publication_build,
@@ -54,6 +56,12 @@ def indicator_index(request):
         if indicators:
             sections.append({"code": code, "label": label, "indicators": indicators})
     return render(request, "research/indicators/index.html", {"sections": sections})
+
+
+def _published_only(user) -> bool:
+    """Researchers read published figures only; coordinators and administrators, who
+    may read the records themselves, compute any table."""
+    return not can_read_whole_cooperative(user)
 
 
 def _asked(request) -> IndicatorForm:
@@ -96,13 +104,23 @@ def _scope_label(scope) -> str:
     return " · ".join(parts)
 
 
-def _result(form: IndicatorForm) -> dict:
+NOT_PUBLISHED = gettext_lazy(
+    "Ces chiffres ne sont pas publiés. Vous lisez les chiffres publiés des programmes : "
+    "un mois, une année ou une période dont le rapport est prêt, sur tout le territoire "
+    "du programme, par une seule ventilation. Des tableaux calculés à la demande, comparés "
+    "entre eux, feraient réapparaître des cases masquées. Pour aller plus loin, demandez "
+    "une extraction pseudonymisée."
+)
+
+
+def _result(form: IndicatorForm, *, published_only: bool) -> dict:
     """Compute what the valid form asks: the protected table, and its column shares when
-    asked (and meaningful)."""
+    asked (and meaningful). NotPublished when a reader of published figures only asks
+    for others."""
     asked = form.request()
     indicator = asked.indicator
     scope = form.scope()
-    publication = publication_build(scope=scope, requests=[asked])
+    publication = publication_build(scope=scope, requests=[asked], published_only=published_only)
     table = publication.table(asked)
     unit = str(dict(Unit.choices).get(indicator.unit, indicator.unit))
     scope_label = _scope_label(scope)
@@ -134,7 +152,11 @@ def indicator_table(request):
     form = _asked(request)
     result = None
     if form.is_bound and form.is_valid():
-        result = _result(form)
+        try:
+            result = _result(form, published_only=_published_only(request.user))
+        except NotPublished:
+            form.add_error(None, NOT_PUBLISHED)
+    if result is not None:
         result["chart"] = chart_svg(
             result["table"],
             title=f"{result['indicator'].label} — {result['scope_label']}",
@@ -202,7 +224,10 @@ def indicator_csv(request):
     if not (form.is_bound and form.is_valid()):
         # The page shows what is wrong with the request.
         return redirect(reverse("research:indicator_table") + "?" + request.GET.urlencode())
-    result = _result(form)
+    try:
+        result = _result(form, published_only=_published_only(request.user))
+    except NotPublished:
+        return redirect(reverse("research:indicator_table") + "?" + request.GET.urlencode())
     table = result["shares"] if request.GET.get("tableau") == "parts" else None
     table = table or result["table"]
     response = HttpResponse(

@@ -14,9 +14,12 @@ from django.urls import reverse
 
 from members.enums import Gender, Role
 from members.models import Member
+from research.enums import PeriodKind, SnapshotStatus
 from research.indicators import REGISTRY, Indicator, Measure, Scope, Unit
 from research.indicators.base import make_table, people_cells
 from research.indicators.dimensions import DEPARTMENT, GENDER, MONTH, department_of
+from research.models import Snapshot
+from research.services import snapshots
 from tests.members.factories import MemberFactory, ProgrammeFactory, UserFactory
 from tests.research.factories import ProgrammeMemberFactory
 from tests.research.factories_extracts import researcher_of
@@ -177,19 +180,55 @@ def test_staff_read_any_programme(client_of_role, members_met, programme):
     assert _cells(response.content.decode(), "Ensemble") == ["0"]
 
 
-def test_a_researcher_reads_their_programme(client, members_met, programme):
+def _publish(programme, start=datetime.date(2026, 3, 1), end=datetime.date(2026, 3, 31)):
+    """The programme's figures of the period, published as the monthly run does."""
+    programme.indicators = ["members_met"]
+    programme.save(update_fields=["indicators"])
+    return Snapshot.objects.create(
+        programme=programme,
+        period_kind=PeriodKind.MONTH,
+        period_start=start,
+        period_end=end,
+        status=SnapshotStatus.SENT,
+        data=snapshots.publication_compute(programme, start, end),
+    )
+
+
+def test_a_researcher_reads_their_programme_s_published_figures(client, members_met, programme):
     _world(programme)
+    _publish(programme)
     client.force_login(researcher_of(programme))
     response = _ask(client, programme=programme.pk, rows="gender")
     assert response.status_code == 200
-    assert _cells(response.content.decode(), "Ensemble") == ["27"]
+    html = response.content.decode()
+    assert _cells(html, "Ensemble") == ["27"]
+    assert _cells(html, "Non binaire") == [LESS_THAN_11]
 
 
 def test_a_researcher_of_one_programme_gets_it_by_default(client, members_met, programme):
     _world(programme)
+    _publish(programme)
     client.force_login(researcher_of(programme))
     response = _ask(client, rows="gender")
     assert _cells(response.content.decode(), "Ensemble") == ["27"]
+
+
+def test_a_researcher_gets_no_figures_computed_on_demand(client, members_met, programme):
+    """Neighbouring tables computed on demand could give back each other's hidden cells:
+    a researcher reads what snapshots published, nothing else."""
+    _world(programme)
+    _publish(programme)
+    client.force_login(researcher_of(programme))
+    for params in (
+        {"month": "2026-04"},  # not published
+        {"rows": "gender", "department": "93"},  # a territory: snapshots are whole
+        {"period": "custom", "start": "2026-03-01", "end": "2026-04-30"},
+    ):
+        response = _ask(client, programme=programme.pk, **params)
+        assert response.status_code == 200
+        assert response.context["result"] is None
+        assert "Ces chiffres ne sont pas publiés" in html_module.unescape(response.content.decode())
+    assert _ask(client, CSV, programme=programme.pk, month="2026-04").status_code == 302
 
 
 def test_a_researcher_never_reads_another_programme(client, members_met, programme):
@@ -216,7 +255,7 @@ def test_a_researcher_chooses_whole_months(client, members_met, programme):
     response = _ask(
         client, programme=programme.pk, period="custom", start="2026-03-01", end="2026-04-30"
     )
-    assert response.context["result"] is not None
+    assert "du premier jour d&#x27;un mois au dernier jour" not in response.content.decode()
 
 
 def test_the_programme_indicator_set_limits_the_choice(client_of_role, members_met):
