@@ -260,18 +260,23 @@ class _System:
     hidden_before: set[int] = field(default_factory=set)
     tables_before: set[str] = field(default_factory=set)
 
-    def add_table(self, is_previous: bool, table: "Table | ProtectedTable") -> None:
+    def add_table(
+        self, is_previous: bool, table: "Table | ProtectedTable", key: str | None = None
+    ) -> None:
+        """A table's cells and its margins' relations, under `key` (the table's own key
+        by default; the key `previous` files it under otherwise)."""
+        key = key or table.key
         for row, _label in table.rows:
             for col, _label2 in table.cols:
-                name = (is_previous, table.key, row, col)
+                name = (is_previous, key, row, col)
                 self.index[name] = len(self.cells)
                 if is_previous and table.cells[(row, col)].hidden:
                     self.hidden_before.add(len(self.cells))
                 self.cells.append(name)
         if is_previous:
-            self.tables_before.add(table.key)
+            self.tables_before.add(key)
         for terms in _additive_relations(table):
-            self.add_relation([((is_previous, table.key, r, c), k) for r, c, k in terms])
+            self.add_relation([((is_previous, key, r, c), k) for r, c, k in terms])
 
     def add_relation(self, terms) -> None:
         relation: dict[int, int] = {}
@@ -334,7 +339,7 @@ def _build_system(tables: list[Table], previous: dict[str, ProtectedTable]) -> _
             continue
         for (key, _row, _col), _k, is_previous in terms:
             if is_previous and key not in system.tables_before:
-                system.add_table(True, previous[key])
+                system.add_table(True, previous[key], key)
         system.add_relation(
             [((is_previous, key, row, col), k) for (key, row, col), k, is_previous in terms]
         )

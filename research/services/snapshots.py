@@ -110,7 +110,9 @@ def publication_compute(
         tables.append(REGISTRY[code].table(scope, rows))
         if progress is not None and index % 5 == 0:
             progress(10 + int(60 * index / max(len(specs), 1)), _("Calcul des indicateurs"))
-    previous_tables = snapshot_tables(previous) if previous is not None else None
+    previous_tables = snapshot_tables(previous) if previous is not None else {}
+    if kind != PeriodKind.MONTH:
+        previous_tables.update(_link_to_months(programme, start, end, tables))
     threshold = threshold_for(programme)
     protected = disclosure.protect(tables, threshold=threshold, previous=previous_tables)
     return {
@@ -119,6 +121,48 @@ def publication_compute(
         "threshold": threshold,
         "previous": previous.pk if previous is not None else None,
     }
+
+
+def _link_to_months(programme: Programme, start, end, tables) -> dict:
+    """A longer period's sums are the sums of its months: when every month of the
+    period is published, a reader could subtract eleven published months from the year
+    and rebuild a month's hidden cell. The months' tables are given to disclosure
+    control as published figures, and each sum cell linked to its months' cells, so
+    that the year hides what that would give away. (Counts of distinct people do not
+    add up across months: no such link.)"""
+    from research.indicators.base import Measure, Relation
+
+    months = list(
+        Snapshot.objects.filter(
+            programme=programme,
+            period_kind=PeriodKind.MONTH,
+            period_start__gte=start,
+            period_end__lte=end,
+        )
+        .published()
+        .current()
+        .order_by("period_start")
+    )
+    expected = 12 * (end.year - start.year) + end.month - start.month + 1
+    if len(months) != expected or start.day != 1 or end != month_bounds(end.year, end.month)[1]:
+        return {}
+    linked = {}
+    for month in months:
+        prefix = f"{month.period_start:%Y-%m}|"
+        for key, table in snapshot_tables(month).items():
+            linked[prefix + key] = table
+    for table in tables:
+        if table.measure != Measure.SUM:
+            continue
+        for row, col in table.cells:
+            months_terms = tuple(
+                ((f"{month.period_start:%Y-%m}|{table.key}", row, col), -1, True)
+                for month in months
+            )
+            table.relations.append(
+                Relation(terms=(((table.key, row, col), 1, False), *months_terms))
+            )
+    return linked
 
 
 # --- The lifecycle -------------------------------------------------------------------

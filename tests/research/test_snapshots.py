@@ -120,7 +120,7 @@ def test_a_worker_that_died_midway_leaves_the_build_to_the_next_delivery(
     assert snapshot.data == {} and not snapshot.pdf
 
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    assert snapshots.STALE_AFTER < datetime.timedelta(seconds=visibility)
+    assert datetime.timedelta(seconds=visibility) > snapshots.STALE_AFTER
     Snapshot.objects.filter(pk=snapshot.pk).update(
         claimed_at=timezone.now() - datetime.timedelta(seconds=visibility)
     )
@@ -285,3 +285,77 @@ def test_concurrent_requests_meet_on_one_snapshot(cycle):
     assert not errors
     assert len(set(results)) == 1
     assert Snapshot.objects.count() == 1
+
+
+def _hours_indicator():
+    """A sum whose 'b' cell is small in March only: 2 people, 5 hours."""
+    from decimal import Decimal
+
+    from research.indicators.base import TOTAL, Cell, Indicator, Measure, Unit, make_table
+    from research.indicators.dimensions import Dimension
+
+    rows = Dimension("letter", "Lettre", (("a", "A"), ("b", "B")))
+
+    def compute(scope, row, col):
+        small = scope.start.month == 3 and scope.start == scope.end.replace(day=1)
+        months = 12 if scope.start.month != scope.end.month else 1
+        b_value, b_people = (5, 2) if small else (50 * months + (-45 if months == 12 else 0), 20)
+        a_value = 100 * months
+        cells = {
+            ("a", TOTAL): Cell(Decimal(a_value), 20, Decimal("0.1")),
+            ("b", TOTAL): Cell(Decimal(b_value), b_people, Decimal("0.5" if small else "0.1")),
+            (TOTAL, TOTAL): Cell(Decimal(a_value + b_value), 40, Decimal("0.1")),
+        }
+        if row is None:
+            cells = {(TOTAL, TOTAL): cells[(TOTAL, TOTAL)]}
+        return make_table("test_hours", Measure.SUM, cells, rows=rows if row else None)
+
+    return Indicator(
+        code="test_hours",
+        label="Heures (test)",
+        definition="Pour le test.",
+        unit=Unit.HOURS,
+        measure=Measure.SUM,
+        section="activity",
+        dimensions=("letter",),
+        compute=compute,
+    )
+
+
+def test_a_year_hides_what_its_published_months_would_give_back(monkeypatch):
+    """The year's sum minus eleven published months is the twelfth: when March hides
+    a cell, the year hides it too (and a second cell, so that it cannot be rebuilt)."""
+    from research import disclosure
+    from research.indicators import REGISTRY
+
+    len(REGISTRY)
+    monkeypatch.setitem(REGISTRY, "test_hours", _hours_indicator())
+    programme = _programme(starts_on=datetime.date(2025, 1, 1), indicators=["test_hours"])
+    for month in range(1, 13):
+        start, end = snapshots.month_bounds(2025, month)
+        Snapshot.objects.create(
+            programme=programme,
+            period_kind=PeriodKind.MONTH,
+            period_start=start,
+            period_end=end,
+            status=SnapshotStatus.SENT,
+            data=snapshots.publication_compute(programme, start, end),
+        )
+    march = Snapshot.objects.get(period_start=datetime.date(2025, 3, 1))
+    march_table = disclosure.ProtectedTable.from_dict(march.data["tables"]["test_hours:letter:"])
+    assert march_table.cell("b", "_total").hidden
+
+    year = snapshots.publication_compute(
+        programme, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)
+    )
+    table = disclosure.ProtectedTable.from_dict(year["tables"]["test_hours:letter:"])
+    assert table.cell("b", "_total").hidden
+    assert sum(cell.hidden for cell in table.cells.values()) >= 2
+
+    # Without the months published, the year has nothing to hide.
+    Snapshot.objects.filter(period_start=datetime.date(2025, 3, 1)).delete()
+    alone = snapshots.publication_compute(
+        programme, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)
+    )
+    table = disclosure.ProtectedTable.from_dict(alone["tables"]["test_hours:letter:"])
+    assert not any(cell.hidden for cell in table.cells.values())
