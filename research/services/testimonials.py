@@ -114,9 +114,10 @@ def testimonial_add(
         errors["consent_given_on"] = _("L'accord est daté au plus tard d'aujourd'hui.")
     if chosen_on > today:
         errors["chosen_on"] = _("Le choix est daté au plus tard d'aujourd'hui.")
-    if member is not None and not ProgrammeMember.objects.filter(
-        programme=programme, member=member
-    ).exists():
+    if (
+        member is not None
+        and not ProgrammeMember.objects.filter(programme=programme, member=member).exists()
+    ):
         errors["member"] = _("Ce membre ne fait pas partie du programme.")
     if followup is not None and followup.programme_id != programme.pk:
         errors["followup"] = _("Ce suivi n'est pas rattaché au programme.")
@@ -163,9 +164,7 @@ def testimonial_withdraw(
         return testimonial
     on = on or timezone.localdate()
     if on < testimonial.consent_given_on:
-        raise ValidationError(
-            {"withdrawn_on": _("Un accord est retiré après avoir été donné.")}
-        )
+        raise ValidationError({"withdrawn_on": _("Un accord est retiré après avoir été donné.")})
     testimonial.withdrawn_on = on
     testimonial.save(update_fields=["withdrawn_on"])
     _write_access_log(actor, testimonial, ("withdrawn_on",))
