@@ -159,8 +159,11 @@ def test_demo_seed(client):
     response = client.get(reverse("coop:my_bodies"))
     assert response.status_code == 200
     assert "Élu·e" in response.content.decode()
-    # The seed command runs this step last.
-    assert seed_command.STEPS[-1] == "coop.seed_governance.seed_governance"
+    # The seed command runs this step after the collectives it fills.
+    steps = seed_command.STEPS
+    assert steps.index("coop.seed_governance.seed_governance") > steps.index(
+        "coop.seed_collectives.seed_collectives"
+    )
 
 
 def test_large_seed_path_at_a_small_scale():

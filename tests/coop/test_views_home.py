@@ -44,6 +44,7 @@ EXPECTED_NAVIGATION = {
         "Instances",
         "Associé·es et parts",
         "Pair-aidance en chiffres",
+        "Questionnaires",
         "Programmes",
         "Indicateurs",
         "Rapports d'impact",
@@ -61,6 +62,7 @@ EXPECTED_NAVIGATION = {
         "Mes instances",
         "Mon parcours",
         "Ateliers",
+        "Mes questionnaires",
         "Mon compte",
     ],
     Role.PEER_SUPPORT_LEAD: [
@@ -86,7 +88,14 @@ EXPECTED_NAVIGATION = {
         "Mon compte",
     ],
     Role.FUNDER: ["Accueil", "Espace financeur", "Mes programmes", "Mon compte"],
-    Role.RESEARCHER: ["Accueil", "Mes programmes", "Indicateurs", "Mes extractions", "Mon compte"],
+    Role.RESEARCHER: [
+        "Accueil",
+        "Questionnaires",
+        "Mes programmes",
+        "Indicateurs",
+        "Mes extractions",
+        "Mon compte",
+    ],
 }
 
 
