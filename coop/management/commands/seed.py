@@ -34,6 +34,7 @@ STEPS = [
     "members.seed.situation.seed_situations",
     "research.seed.seed_research",
     "research.seed_questionnaires.seed_questionnaires",
+    "research.seed_snapshots.seed_snapshots",
 ]
 
 DEFAULT_SEED = 2026
