@@ -57,6 +57,42 @@ def portal(request):
 
 @login_required
 @require_GET
+def portal_programme(request, pk: int):
+    """One programme's charts: its key figures month by month, as published in the
+    reports released to the funder (hidden months stay gaps)."""
+    from research import reports
+    from research.publication import snapshot_tables
+
+    require_perm(request.user, "research.use_portal")
+    programme = get_object_or_404(Programme.objects.visible_to(request.user), pk=pk)
+    latest = (
+        released(request.user)
+        .filter(programme=programme)
+        .select_related("programme")
+        .order_by("-period_end", "-period_start")
+        .first()
+    )
+    charts, months = [], []
+    if latest is not None:
+        tables = snapshot_tables(latest)
+        charts, months, _days = reports.evolution_charts(
+            latest, latest.data.get("indicators", []), tables, latest.data.get("threshold", 11)
+        )
+    return render(
+        request,
+        "research/portal/programme.html",
+        {
+            "programme": programme,
+            "latest": latest,
+            "figures": snapshots.key_figures(latest) if latest else [],
+            "charts": charts,
+            "months": months,
+        },
+    )
+
+
+@login_required
+@require_GET
 def portal_pdf(request, pk: int):
     return pdf_response(_released_snapshot(request, pk), inline=False)
 
@@ -69,6 +105,7 @@ def portal_csv(request, pk: int):
 
 urlpatterns = [
     path("espace-financeur/", portal, name="portal"),
+    path("espace-financeur/programmes/<int:pk>/", portal_programme, name="portal_programme"),
     path("espace-financeur/rapports/<int:pk>/rapport.pdf", portal_pdf, name="portal_pdf"),
     path("espace-financeur/rapports/<int:pk>/tableaux.csv", portal_csv, name="portal_csv"),
 ]

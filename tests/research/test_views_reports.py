@@ -254,3 +254,67 @@ def test_portal_queries_do_not_grow(client_of_role, django_assert_num_queries, s
     # session, user, programmes, their funders, their released reports.
     with django_assert_num_queries(5):
         assert client.get(reverse("research:portal")).status_code == 200
+
+
+def _published_month(programme, year, month, value):
+    """A sent monthly report whose only figure is `value` entrepreneurs in their path."""
+    from decimal import Decimal
+
+    from research import disclosure
+    from research.indicators.base import TOTAL, Cell, Measure, make_table
+
+    start, end = snapshots.month_bounds(year, month)
+    raw = make_table(
+        "entrepreneurs_active",
+        Measure.PEOPLE,
+        {(TOTAL, TOTAL): Cell(Decimal(value), value)},
+    )
+    tables = disclosure.protect([raw], threshold=11)
+    return _with_pdf(
+        SnapshotFactory(
+            programme=programme,
+            period_start=start,
+            period_end=end,
+            sent=True,
+            data={
+                "tables": {key: table.to_dict() for key, table in tables.items()},
+                "indicators": ["entrepreneurs_active"],
+                "threshold": 11,
+                "previous": None,
+            },
+        )
+    )
+
+
+def test_funder_sees_their_programme_month_by_month(client_of_role):
+    programme = ProgrammeFactory(name="Programme Lumière", starts_on=datetime.date(2025, 1, 1))
+    client = _funder_of(client_of_role, programme)
+    for month, value in ((1, 30), (2, 7), (3, 42)):
+        _published_month(programme, 2025, month, value)
+    response = client.get(reverse("research:portal_programme", args=[programme.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<svg" in html and 'role="img"' in html
+    assert "42" in html  # the latest key figure
+    # February's 7 people are hidden: not in the chart's figures.
+    assert ">7<" not in html and " 7 " not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
+
+
+def test_the_programme_page_of_the_portal_is_for_its_funders(client_of_role):
+    programme = ProgrammeFactory()
+    other = ProgrammeFactory()
+    funder = _funder_of(client_of_role, programme)
+    assert funder.get(reverse("research:portal_programme", args=[other.pk])).status_code == 404
+    url = reverse("research:portal_programme", args=[programme.pk])
+    assert funder.post(url).status_code == 405
+    funder.logout()
+    assert funder.get(url).status_code == 302
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.RESEARCHER, Role.ENTREPRENEUR])
+def test_the_programme_page_of_the_portal_is_refused_to_others(client_of_role, role):
+    programme = ProgrammeFactory()
+    client = client_of_role(role)
+    programme.readers.add(client.user)
+    url = reverse("research:portal_programme", args=[programme.pk])
+    assert client.get(url).status_code == 403
