@@ -318,3 +318,35 @@ def test_the_programme_page_of_the_portal_is_refused_to_others(client_of_role, r
     programme.readers.add(client.user)
     url = reverse("research:portal_programme", args=[programme.pk])
     assert client.get(url).status_code == 403
+
+
+def test_with_the_broker_down_a_report_request_waits_and_the_site_answers(
+    client_of_role, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from research import tasks_reports
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks_reports.snapshot_make, "delay", unreachable)
+    client = client_of_role(Role.COORDINATOR)
+    programme = ProgrammeFactory()
+    last = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    response = client.post(
+        reverse("research:report_request"),
+        {"programme": programme.pk, "kind": "month", "month": last.month, "year": last.year},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "indisponible" in response.content.decode()
+    snapshot = Snapshot.objects.get()
+    assert snapshot.status == SnapshotStatus.BUILDING
+    # Back: the coordinator starts it again from its page (the daily run would too).
+    monkeypatch.undo()
+    monkeypatch.setattr(snapshots, "publication_compute", lambda *a, **k: dict(FAKE_DATA))
+    monkeypatch.setattr(snapshots, "_render_pdf", lambda snapshot: b"%PDF-1.7\n")
+    client.post(reverse("research:report_retry", args=[snapshot.pk]))
+    snapshot.refresh_from_db()
+    assert snapshot.status == SnapshotStatus.READY
