@@ -236,6 +236,13 @@ NAVIGATION = [
         description=_("Les rapports mensuels et annuels des programmes, leurs versions."),
     ),
     NavItem(
+        _("Témoignages"),
+        "research:testimonial_index",
+        "pencil",
+        perm="research.manage_testimonials",
+        description=_("Les témoignages choisis pour les rapports, avec l'accord des personnes."),
+    ),
+    NavItem(
         _("Mes extractions"),
         "research:extract_list",
         "download",

@@ -42,3 +42,6 @@ rules.add_perm("research.fill_with_accompanied_person", is_entrepreneur | is_pee
 rules.add_perm("research.run_reports", is_coordinator)
 rules.add_perm("research.view_reports", is_coordinator | is_administrator)
 rules.add_perm("research.use_portal", is_funder)
+# Testimonials for the reports: coordinators choose those of members, the peer-support
+# lead records those of accompanied people (whose follow-ups only the lead reads).
+rules.add_perm("research.manage_testimonials", is_coordinator | is_peer_support_lead)

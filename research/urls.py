@@ -6,6 +6,7 @@ from research.views import (
     questionnaires,
     reports,
     surveys,
+    testimonials,
 )
 
 app_name = "research"
@@ -19,4 +20,5 @@ urlpatterns = [
     *surveys.urlpatterns,
     *reports.urlpatterns,
     *portal.urlpatterns,
+    *testimonials.urlpatterns,
 ]

@@ -121,6 +121,8 @@ def testimonial_add(
         errors["member"] = _("Ce membre ne fait pas partie du programme.")
     if followup is not None and followup.programme_id != programme.pk:
         errors["followup"] = _("Ce suivi n'est pas rattaché au programme.")
+    elif followup is not None and followup.is_erased:
+        errors["followup"] = _("Ce suivi a été effacé : son témoignage ne peut plus servir.")
     real_first_name, names = _real_names(member, followup)
     if real_first_name and _folded(changed_first_name) == _folded(real_first_name):
         errors["changed_first_name"] = _(

@@ -48,6 +48,7 @@ EXPECTED_NAVIGATION = {
         "Programmes",
         "Indicateurs",
         "Rapports d'impact",
+        "Témoignages",
         "Demandes d'extraction",
         "Comptes",
         "Mon compte",
@@ -72,6 +73,7 @@ EXPECTED_NAVIGATION = {
         "Accompagnements",
         "Journal des accès",
         "Pair-aidance en chiffres",
+        "Témoignages",
         "Mon compte",
     ],
     Role.ACCOUNTANT: [

@@ -174,3 +174,36 @@ def test_who_reads_testimonials(programme, coordinator):
     assert Chosen.objects.visible_to(lead_user()).count() == 1
     for role in (Role.FUNDER, Role.RESEARCHER, Role.ENTREPRENEUR, Role.ADMINISTRATOR):
         assert not Chosen.objects.visible_to(UserFactory(role=role)).exists()
+
+
+def test_an_erased_followup_gives_no_testimonial():
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from peer_support.enums import ErasureReason
+    from research.services.testimonials import testimonial_add
+    from tests.members.factories import ProgrammeFactory
+    from tests.peer_support.factories import FollowUpFactory, lead_user
+
+    programme = ProgrammeFactory()
+    followup = FollowUpFactory(programme=programme)
+    followup.__class__.objects.filter(pk=followup.pk).update(
+        erased_at=timezone.now(),
+        erasure_reason=ErasureReason.PERSON_REQUEST,
+        pseudonym="",
+        birth_year=None,
+        commune="",
+        postcode="",
+    )
+    followup.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        testimonial_add(
+            actor=lead_user(),
+            programme=programme,
+            text="Le groupe m'a redonné confiance.",
+            changed_first_name="Camille",
+            consent_given_on=timezone.localdate(),
+            consent_explanation="Pour le rapport au financeur, sous un autre prénom.",
+            followup=followup,
+        )
+    assert "effacé" in str(refused.value)
