@@ -13,7 +13,10 @@ to hold no script, no event handler and no outside link before it is marked safe
 """
 
 import io
+import itertools
+import math
 import os
+import re
 import tempfile
 import textwrap
 import xml.etree.ElementTree as ET  # noqa: S405 — parses matplotlib's own output only
@@ -43,6 +46,7 @@ INK = "#1b1f23"
 MUTED = "#4a5560"
 WIDTH = 5.0  # inches: 360 pt, about a phone's width, so that text stays readable there
 LABEL_WIDTH = 22  # characters per line of a category label
+MAX_MONTH_LABELS = 13  # month names along a line chart, at most
 RC = {
     "svg.fonttype": "none",
     "svg.hashsalt": "entrepairs",
@@ -59,6 +63,9 @@ RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+# Each chart of a process gets its own id prefix unless the caller names one.
+_PREFIXES = itertools.count(1)
+_URL_REFERENCE = re.compile(r"url\(#([^)]+)\)")
 # What a chart may contain once rewritten (anything else is refused).
 _FORBIDDEN_TAGS = {"script", "foreignObject", "iframe", "image", "style", "a", "animate", "set"}
 
@@ -75,10 +82,15 @@ def chart_svg(
     *,
     title: str,
     value_label: str,
+    id_prefix: str | None = None,
 ) -> SafeString | None:
     """The chart of a published table: a line along the months when one breakdown is
     the month, bars for one breakdown, grouped bars for two. None for a table without
-    breakdown (a single figure is read, not drawn)."""
+    breakdown (a single figure is read, not drawn).
+
+    Every id of the chart (markers, clip paths, hatches) starts with `id_prefix`, so
+    that several charts can share one page or document; by default a prefix of its own
+    (`chart<n>-`, counted in this process)."""
     # Imported here: matplotlib is slow to load, and most processes never draw.
     from matplotlib import rc_context
     from matplotlib.figure import Figure
@@ -111,6 +123,7 @@ def chart_svg(
         )
         if len(series) > 1:
             handles, labels = axes.get_legend_handles_labels()
+            handles = [_legend_handle(handle) for handle in handles]
             legend = figure.legend(
                 handles,
                 labels,
@@ -128,7 +141,23 @@ def chart_svg(
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     figure.clear()
     description = _description(kind, title, categories, series)
-    return mark_safe(_rewrite(buffer.getvalue(), title=title, description=description))  # noqa: S308
+    prefix = id_prefix if id_prefix is not None else f"chart{next(_PREFIXES)}-"
+    svg = _rewrite(buffer.getvalue(), title=title, description=description, prefix=prefix)
+    return mark_safe(svg)  # noqa: S308
+
+
+def _legend_handle(handle):
+    """A series of bars is shown in the legend by a swatch copied from its first bar;
+    when that bar is hidden (not drawn), the swatch would be too: give a visible copy."""
+    from matplotlib.container import BarContainer
+    from matplotlib.patches import Rectangle
+
+    if not isinstance(handle, BarContainer) or not handle.patches:
+        return handle
+    swatch = Rectangle((0, 0), 1, 1)
+    swatch.update_from(handle.patches[0])
+    swatch.set_visible(True)
+    return swatch
 
 
 def _series_of(table):
@@ -159,17 +188,40 @@ def _height(table, categories, series) -> float:
     return max(2.6, 1.4 + 0.3 * bars + gaps + legend)
 
 
+def _places(step: float) -> int:
+    """Decimals that a tick step needs: 0 for 5, 1 for 2.5, 2 for 0.05 (read on the step
+    rounded to 10 significant digits, so that 0.15000000000000002 reads as 0.15)."""
+    if not step or not math.isfinite(step):
+        return 0
+    exponent = Decimal(f"{abs(step):.10g}").normalize().as_tuple().exponent
+    return max(0, -int(exponent))
+
+
 def _number_axis(axis, whole: bool) -> None:
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    """Ticks in the reader's number format, all with the decimals that the step between
+    them needs (never "0,05 0,05 0,04", never "0,50 1 1,50")."""
+    from matplotlib.ticker import Formatter, MaxNLocator
 
     if whole:
         axis.set_major_locator(MaxNLocator(integer=True))
 
-    def tick(value, _position):
-        places = 0 if float(value).is_integer() else 2
-        return french_number(Decimal(str(value)), places)
+    class TickFormatter(Formatter):
+        places = 0
 
-    axis.set_major_formatter(FuncFormatter(tick))
+        def set_locs(self, locs):
+            super().set_locs(locs)
+            steps = [b - a for a, b in itertools.pairwise(sorted(locs)) if b > a]
+            self.places = _places(min(steps)) if steps else 0
+
+        def __call__(self, value, pos=None):
+            return french_number(Decimal(repr(float(value))), self.places)
+
+    axis.set_major_formatter(TickFormatter())
+
+
+def _value_range(series) -> float:
+    """The largest value drawn, 0 when there is none (all hidden, or all zero)."""
+    return max((v for s in series for v in s.values if v is not None), default=0)
 
 
 def _draw_bars(axes, categories, series, value_label) -> bool:
@@ -179,7 +231,7 @@ def _draw_bars(axes, categories, series, value_label) -> bool:
     thickness = 0.8 / count
     hidden = False
     labels = [textwrap.fill(c, LABEL_WIDTH) for c in categories]
-    largest = max((v for s in series for v in s.values if v is not None), default=0) or 1
+    largest = _value_range(series) or 1
     for index, one in enumerate(series):
         offset = (index - (count - 1) / 2) * thickness
         positions = [i + offset for i in range(len(categories))]
@@ -241,14 +293,23 @@ def _draw_lines(axes, categories, series, value_label) -> bool:
             linewidth=1.6,
             label=one.label,
         )
+    # Past a year, one month in every few is named (the latest always): the names
+    # would run into each other on a phone.
+    every = math.ceil(len(categories) / MAX_MONTH_LABELS)
+    named = [p for p in positions if (len(positions) - 1 - p) % every == 0]
     axes.set_xticks(
-        positions,
-        categories,
-        rotation=45 if len(categories) > 4 else 0,
-        ha="right" if len(categories) > 4 else "center",
+        named,
+        [categories[p] for p in named],
+        rotation=45 if len(named) > 4 else 0,
+        ha="right" if len(named) > 4 else "center",
     )
     axes.set_ylabel(value_label)
-    axes.set_ylim(bottom=0)
+    if _value_range(series) > 0:
+        axes.set_ylim(bottom=0)
+    else:
+        # Nothing above zero: an axis from 0 to 1 rather than a zoom on nothing.
+        axes.set_ylim(0, 1)
+        axes.set_yticks([0, 1])
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.set_axisbelow(True)
     _number_axis(
@@ -272,7 +333,7 @@ def _description(kind, title, categories, series) -> str:
 # --- SVG for a strict Content-Security-Policy -----------------------------------------------
 
 
-def _rewrite(raw: str, *, title: str, description: str) -> str:
+def _rewrite(raw: str, *, title: str, description: str, prefix: str) -> str:
     root = ET.fromstring(raw.encode("utf-8"))  # noqa: S314 — our own output
     for parent in list(root.iter()):
         for child in list(parent):
@@ -288,6 +349,7 @@ def _rewrite(raw: str, *, title: str, description: str) -> str:
         if _local(element.tag) == "g":
             # matplotlib's group ids ("figure_1", "axes_1") are never referenced.
             element.attrib.pop("id", None)
+    _prefix_ids(root, prefix)
     for name in ("width", "height"):
         root.attrib.pop(name, None)
     # What the removed <style> said for every element (both inherited properties).
@@ -304,6 +366,27 @@ def _rewrite(raw: str, *, title: str, description: str) -> str:
     root.insert(0, heading)
     _check(root)
     return ET.tostring(_plain_names(root), encoding="unicode")
+
+
+def _prefix_ids(root, prefix: str) -> None:
+    """Make every id of the chart its own (`prefix` + id), with the links to it
+    (`xlink:href="#…"`, `url(#…)`) following."""
+    ids = {element.get("id") for element in root.iter() if element.get("id")}
+    if not ids or not prefix:
+        return
+
+    def linked(match):
+        name = match.group(1)
+        return f"url(#{prefix}{name})" if name in ids else match.group(0)
+
+    for element in root.iter():
+        for name, value in list(element.attrib.items()):
+            if _local(name) == "id":
+                element.set(name, prefix + value)
+            elif _local(name) == "href" and value.startswith("#") and value[1:] in ids:
+                element.set(name, f"#{prefix}{value[1:]}")
+            elif "url(#" in value:
+                element.set(name, _URL_REFERENCE.sub(linked, value))
 
 
 def _plain_names(root):

@@ -15,7 +15,6 @@ header and numbered pages.
 
 import datetime
 import functools
-import re
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -321,18 +320,11 @@ def evolution_table(
     )
 
 
-_SVG_REFERENCE = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
-
-
-def _for_report(svg: SafeString, number: int) -> SafeString:
-    """A chart ready to sit beside others in one document: its ids (markers, clip paths)
-    made its own, and its description (the figures in words) as its <title>, which
-    WeasyPrint gives as the PDF figure's alternative text."""
+def _for_report(svg: SafeString) -> SafeString:
+    """A chart ready for the PDF: its description (the figures in words) as its
+    <title>, which WeasyPrint gives as the PDF figure's alternative text. (Its ids are
+    already its own: `chart_svg` prefixes them.)"""
     text = str(svg)
-    ids = set(re.findall(r'\bid="([^"]+)"', text))
-    text = _SVG_REFERENCE.sub(
-        lambda m: m.group(1) + (f"c{number}-" if m.group(2) in ids else "") + m.group(2), text
-    )
     start, end = text.find("<desc>"), text.find("</desc>")
     title_start, title_end = text.find("<title>"), text.find("</title>")
     if min(start, end, title_start, title_end) >= 0:
@@ -364,10 +356,15 @@ def evolution_charts(
         if all(cell.hidden or cell.value == 0 for cell in table.cells.values()):
             continue  # nothing but zeros and gaps: a flat line says nothing
         title = _("%(indicator)s, mois par mois") % {"indicator": _label(code)}
-        svg = charts.chart_svg(table, title=title, value_label=_unit(code).capitalize())
+        svg = charts.chart_svg(
+            table,
+            title=title,
+            value_label=_unit(code).capitalize(),
+            id_prefix=f"c{len(drawn) + 1}-",
+        )
         if svg is not None:
             columns.append(table)
-            drawn.append(Chart(code=code, title=title, svg=_for_report(svg, len(drawn) + 1)))
+            drawn.append(Chart(code=code, title=title, svg=_for_report(svg)))
     rows = [
         MonthRow(label=label, figures=[table.display(key, TOTAL) for table in columns])
         for key, label in (columns[0].rows if columns else [])

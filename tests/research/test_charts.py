@@ -2,6 +2,7 @@
 inline under a strict Content-Security-Policy, readable in grey, and never drawing a
 hidden value."""
 
+import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
@@ -173,3 +174,111 @@ def test_many_categories_stay_readable(count):
     height = float(root.get("viewBox").split()[3])
     # About 0.3 inch (21.6 pt) a bar.
     assert height >= min(count, 40) * 20
+
+
+def _ids_and_links(root) -> tuple[set[str], set[str]]:
+    ids, links = set(), set()
+    for element in root.iter():
+        for name, value in element.attrib.items():
+            if name == "id":
+                ids.add(value)
+            elif name.endswith("href") and value.startswith("#"):
+                links.add(value[1:])
+            links.update(re.findall(r"url\(#([^)]+)\)", value))
+    return ids, links
+
+
+def test_two_charts_on_one_page_share_no_id_and_their_links_follow():
+    table = _table(GENDERS, DEPARTMENTS, cols_dimension="department")
+    first = _parse(chart_svg(table, title="Titre", value_label="Personnes"))
+    second = _parse(chart_svg(table, title="Titre", value_label="Personnes"))
+    first_ids, first_links = _ids_and_links(first)
+    second_ids, second_links = _ids_and_links(second)
+    # Markers, clip paths and hatches, each referred to.
+    assert first_ids and first_links
+    assert not first_ids & second_ids
+    assert first_links <= first_ids
+    assert second_links <= second_ids
+
+
+def test_a_chart_takes_the_id_prefix_it_is_given():
+    months = [(f"2026-{m:02d}", f"mois {m}") for m in range(1, 4)]
+    table = _table(months, rows_dimension="month")
+    root = _parse(chart_svg(table, title="T", value_label="P", id_prefix="c7-"))
+    ids, links = _ids_and_links(root)
+    assert ids and all(i.startswith("c7-") for i in ids)
+    assert links <= ids
+
+
+def _ticks(root) -> list[str]:
+    """The axis tick labels: texts made of digits, commas and spaces only."""
+    return [
+        t.text
+        for t in root.iter(f"{NS}text")
+        if t.text and re.fullmatch(r"[\d,\u202f-]+", t.text) and t.get("font-size") != "9px"
+    ]
+
+
+def _month_table(values):
+    months = [(f"2026-{m:02d}", f"mois {m}") for m in range(1, len(values) + 1)]
+    return _table(
+        months,
+        rows_dimension="month",
+        values={(key, TOTAL): Decimal(v) for (key, _l), v in zip(months, values, strict=True)},
+    )
+
+
+def test_an_all_zero_line_has_an_axis_from_0_to_1():
+    root = _parse(chart_svg(_month_table(["0"] * 6), title="T", value_label="P"))
+    assert _ticks(root) == ["0", "1"]
+
+
+def test_tick_labels_take_their_decimals_from_the_step():
+    ticks = _ticks(
+        _parse(chart_svg(_month_table(["0", "0.5", "1", "2.5"]), title="T", value_label="P"))
+    )
+    assert ticks == ["0,0", "0,5", "1,0", "1,5", "2,0", "2,5"]
+
+
+@pytest.mark.parametrize("values", [["0", "0.001", "0.004"], ["0", "20", "80"], ["0", "3", "7"]])
+def test_tick_labels_are_distinct_and_share_their_decimals(values):
+    ticks = _ticks(_parse(chart_svg(_month_table(values), title="T", value_label="P")))
+    assert len(ticks) >= 2
+    assert len(set(ticks)) == len(ticks)
+    assert len({len(t.partition(",")[2]) for t in ticks}) == 1
+
+
+def test_all_zero_bars_have_distinct_ticks():
+    table = _table(GENDERS, values={(k, TOTAL): Decimal(0) for k, _l in GENDERS})
+    ticks = _ticks(_parse(chart_svg(table, title="T", value_label="P")))
+    assert ticks[:2] == ["0", "1"]
+    assert len(set(ticks)) == len(ticks)
+
+
+def test_a_series_whose_first_bar_is_hidden_keeps_its_swatch_in_the_legend():
+    table = _table(
+        GENDERS, DEPARTMENTS, cols_dimension="department", values={("woman", "75"): Reason.SMALL}
+    )
+    root = _parse(chart_svg(table, title="Titre", value_label="Personnes"))
+    # Bars and swatches: paths in the ink colour, 0.6 wide; the dark grey of the first
+    # series: 2 bars drawn (the third hidden) and its swatch.
+    first_series = [
+        p
+        for p in root.iter(f"{NS}path")
+        if p.get("stroke-width") == "0.6" and p.get("fill") == "#3b3b3b"
+    ]
+    assert len(first_series) == 3
+
+
+def test_past_a_year_only_some_months_are_named_the_latest_always():
+    months = [
+        (f"{2024 + m // 12}-{m % 12 + 1:02d}", f"{m % 12 + 1:02d}/{2024 + m // 12}")
+        for m in range(24)
+    ]
+    root = _parse(chart_svg(_table(months, rows_dimension="month"), title="T", value_label="P"))
+    texts = [t.text for t in root.iter(f"{NS}text")]
+    named = [label for _key, label in months if label in texts]
+    assert named == [label for _key, label in months][1::2]
+    assert "12/2025" in named
+    # Every month stays in the description.
+    assert "01/2024 : 20" in root.find(f"{NS}desc").text
