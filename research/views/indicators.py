@@ -145,6 +145,14 @@ def _result(form: IndicatorForm, *, published_only: bool) -> dict:
     }
 
 
+def _drawable(table: disclosure.ProtectedTable) -> bool:
+    """Whether a chart would show something: a published figure other than 0 among the
+    categories (a chart of gaps and zeros says nothing the table does not)."""
+    return any(
+        not cell.hidden and cell.value for (row, _col), cell in table.cells.items() if row != TOTAL
+    )
+
+
 @login_required
 @require_GET
 def indicator_table(request):
@@ -156,12 +164,14 @@ def indicator_table(request):
             result = _result(form, published_only=_published_only(request.user))
         except NotPublished:
             form.add_error(None, NOT_PUBLISHED)
-    if result is not None:
+    if result is not None and _drawable(result["table"]):
         result["chart"] = chart_svg(
             result["table"],
             title=f"{result['indicator'].label} — {result['scope_label']}",
             value_label=result["unit"].capitalize(),
         )
+    elif result is not None:
+        result["chart_empty"] = result["table"].rows_dimension is not None
     return render(
         request,
         "research/indicators/table.html",

@@ -486,3 +486,16 @@ def test_a_catalogue_indicator_on_the_page(client_of_role, programme):
     assert "Entrepreneur·es en parcours" in html
     assert _cells(html, "Ensemble") == ["12"]
     assert response.context["result"]["chart"] is not None
+
+
+def test_no_chart_when_nothing_but_zeros_and_hidden_cells_would_be_drawn(
+    client_of_role, members_met, programme
+):
+    _world(programme, women=3, men=0, non_binary=0)
+    client = client_of_role(Role.COORDINATOR)
+    response = _ask(client, programme=programme.pk, rows="gender")
+    html = response.content.decode()
+    assert response.context["result"].get("chart") is None
+    assert 'role="img"' not in html
+    assert "Pas de graphique" in html
+    assert _cells(html, "Femme") == [LESS_THAN_11]
