@@ -173,19 +173,50 @@ class Indicator:
 _ROW, _COL, _PERSON, _VALUE = "k_row", "k_col", "k_person", "k_value"
 
 
+@dataclass(frozen=True)
+class _Level:
+    """One level of a table: its cells (grouped by row and column), row margins
+    (grouped by row), column margins or grand total (grouped by nothing)."""
+
+    by_row: bool
+    by_col: bool
+
+    @property
+    def names(self) -> list[str]:
+        return [n for n, keep in ((_ROW, self.by_row), (_COL, self.by_col)) if keep]
+
+    @property
+    def group(self) -> str:
+        return ", ".join(f'"{n}"' for n in self.names)
+
+    @property
+    def select(self) -> str:
+        """The grouping columns at the head of an outer SELECT."""
+        return f"{self.group}, " if self.names else ""
+
+    def grouped_by(self, sql: str) -> str:
+        return f"{sql} GROUP BY {self.group}" if self.names else sql
+
+    def key(self, values) -> tuple[str, str]:
+        """The (row, col) key of a result row that starts with the grouping columns."""
+        row = _key(values[0]) if self.by_row else TOTAL
+        col = _key(values[self.names.index(_COL)]) if self.by_col else TOTAL
+        return row, col
+
+
 def _grouped(queryset, row: str | None, col: str | None):
-    """The queryset with the breakdown annotated under fixed names, one grouping per
-    margin: (row, col), (row,), (col,), ()."""
+    """The queryset with the breakdown annotated under fixed names, and its levels:
+    (row, col), (row,), (col,), () as the breakdown has them."""
     annotated = queryset.order_by().annotate(
         **{_ROW: F(row) if row else models.Value(TOTAL)},
         **{_COL: F(col) if col else models.Value(TOTAL)},
     )
-    groupings = [(bool(row), bool(col))]
+    levels = [_Level(bool(row), bool(col))]
     if row and col:
-        groupings += [(True, False), (False, True)]
+        levels += [_Level(True, False), _Level(False, True)]
     if row or col:
-        groupings.append((False, False))
-    return annotated, groupings
+        levels.append(_Level(False, False))
+    return annotated, levels
 
 
 def _key(value) -> str:
@@ -194,31 +225,51 @@ def _key(value) -> str:
     return str(value)
 
 
-def people_cells(
-    queryset, *, person: str, row: str | None = None, col: str | None = None
-) -> dict[tuple[str, str], Cell]:
-    """Distinct people per cell and margin, each in one GROUP BY query."""
-    annotated, groupings = _grouped(queryset, row, col)
-    cells: dict[tuple[str, str], Cell] = {}
-    for by_row, by_col in groupings:
-        names = [n for n, keep in ((_ROW, by_row), (_COL, by_col)) if keep]
-        rows = annotated.values(*names) if names else annotated
-        if names:
-            result = rows.annotate(n=Count(person, distinct=True)).values_list(*names, "n")
-            for values in result:
-                r = _key(values[0]) if by_row else TOTAL
-                c = _key(values[names.index(_COL)]) if by_col else TOTAL
-                cells[(r, c)] = Cell(value=Decimal(values[-1]), people=values[-1])
-        else:
-            n = annotated.aggregate(n=Count(person, distinct=True))["n"]
-            cells[(TOTAL, TOTAL)] = Cell(value=Decimal(n), people=n)
-    return cells
+def _rounded(value, places: int) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
 
 
 def _run(sql: str, params) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _per_person(annotated, level: _Level, *, person: str, aggregate) -> tuple[str, list]:
+    """The SQL of one row per person and group of the level, with `aggregate` of the
+    person's rows as the value: what the outer queries of sums and means read."""
+    inner = (
+        annotated.annotate(**{_PERSON: F(person)})
+        .values(*level.names, _PERSON)
+        .annotate(**{_VALUE: aggregate})
+        .values(*level.names, _PERSON, _VALUE)
+    )
+    return inner.query.sql_with_params()
+
+
+# Only our own column names are formatted into the outer queries below; values stay
+# parameters.
+
+
+def people_cells(
+    queryset, *, person: str, row: str | None = None, col: str | None = None
+) -> dict[tuple[str, str], Cell]:
+    """Distinct people per cell and margin, each in one GROUP BY query."""
+    annotated, levels = _grouped(queryset, row, col)
+    cells: dict[tuple[str, str], Cell] = {}
+    for level in levels:
+        if level.names:
+            result = (
+                annotated.values(*level.names)
+                .annotate(n=Count(person, distinct=True))
+                .values_list(*level.names, "n")
+            )
+            for values in result:
+                cells[level.key(values)] = Cell(value=Decimal(values[-1]), people=values[-1])
+        else:
+            n = annotated.aggregate(n=Count(person, distinct=True))["n"]
+            cells[(TOTAL, TOTAL)] = Cell(value=Decimal(n), people=n)
+    return cells
 
 
 def sum_cells(
@@ -233,40 +284,27 @@ def sum_cells(
     """The sum of `value` (an expression) per cell and margin, with the number of
     people who contributed and the largest contributor's share (of the absolute
     amounts, so that refunds and credit notes cannot hide a dominant contributor):
-    per-person sums are
-    grouped in the database, then summed per cell by an outer query over them."""
-    annotated, groupings = _grouped(queryset, row, col)
+    per-person sums are grouped in the database, then summed per cell by an outer query
+    over them."""
+    annotated, levels = _grouped(queryset, row, col)
     cells: dict[tuple[str, str], Cell] = {}
-    for by_row, by_col in groupings:
-        names = [n for n, keep in ((_ROW, by_row), (_COL, by_col)) if keep]
-        inner = (
-            annotated.annotate(**{_PERSON: F(person)})
-            .values(*names, _PERSON)
-            .annotate(**{_VALUE: Sum(value)})
-            .values(*names, _PERSON, _VALUE)
-        )
-        sql, params = inner.query.sql_with_params()
-        group = ", ".join(f'"{n}"' for n in names)
-        select = f"{group}, " if names else ""
-        # Only our own column names are formatted in; values stay parameters.
-        outer = (
-            f'SELECT {select}SUM("{_VALUE}"), COUNT(*), MAX(ABS("{_VALUE}")), '  # noqa: S608
+    for level in levels:
+        sql, params = _per_person(annotated, level, person=person, aggregate=Sum(value))
+        outer = level.grouped_by(
+            f'SELECT {level.select}SUM("{_VALUE}"), COUNT(*), MAX(ABS("{_VALUE}")), '  # noqa: S608
             f'SUM(ABS("{_VALUE}")) FROM ({sql}) AS per_person WHERE "{_VALUE}" <> 0'
         )
-        if names:
-            outer += f" GROUP BY {group}"
         for values in _run(outer, params):
             total, people, top, gross = values[-4], values[-3], values[-2], values[-1]
             if total is None:
                 continue
-            total = Decimal(str(total)).quantize(Decimal(1).scaleb(-places))
-            r = _key(values[0]) if by_row else TOTAL
-            c = _key(values[names.index(_COL)]) if by_col else TOTAL
             # Of the amounts in either direction (credit notes count negative), the share
             # the largest single contributor makes.
             gross = Decimal(str(gross))
             share = (Decimal(str(top)) / gross).quantize(Decimal("0.0001")) if gross else None
-            cells[(r, c)] = Cell(value=total, people=people, top_share=share)
+            cells[level.key(values)] = Cell(
+                value=_rounded(total, places), people=people, top_share=share
+            )
     cells.setdefault((TOTAL, TOTAL), Cell(value=Decimal(0), people=0, top_share=None))
     return cells
 
@@ -284,37 +322,26 @@ def median_cells(
     cell's `people` is its number of rows) per cell and margin, computed by window
     functions in the database (both SQLite and PostgreSQL know them): rows are numbered
     within their cell, and the middle one or two are averaged."""
-    annotated, groupings = _grouped(queryset.exclude(**{f"{value}__isnull": True}), row, col)
+    annotated, levels = _grouped(queryset.exclude(**{f"{value}__isnull": True}), row, col)
     cells: dict[tuple[str, str], Cell] = {}
-    for by_row, by_col in groupings:
-        names = [n for n, keep in ((_ROW, by_row), (_COL, by_col)) if keep]
+    for level in levels:
         inner = annotated.annotate(**{_PERSON: F(person), _VALUE: F(value)}).values(
-            *names, _PERSON, _VALUE
+            *level.names, _PERSON, _VALUE
         )
         sql, params = inner.query.sql_with_params()
-        group = ", ".join(f'"{n}"' for n in names)
-        partition = f"PARTITION BY {group} " if names else ""
-        select = f"{group}, " if names else ""
-        # Only our own column names are formatted in; values stay parameters.
-        outer = (
-            f"SELECT {select}AVG(v), MAX(n) FROM ("  # noqa: S608
-            f'  SELECT {select}"{_VALUE}" AS v,'
-            f'   ROW_NUMBER() OVER ({partition}ORDER BY "{_VALUE}") AS rn,'
-            f"   COUNT(*) OVER ({partition.strip()}) AS n"
+        partition = f"PARTITION BY {level.group}" if level.names else ""
+        outer = level.grouped_by(
+            f"SELECT {level.select}AVG(v), MAX(n) FROM ("  # noqa: S608
+            f'  SELECT {level.select}"{_VALUE}" AS v,'
+            f'   ROW_NUMBER() OVER ({partition} ORDER BY "{_VALUE}") AS rn,'
+            f"   COUNT(*) OVER ({partition}) AS n"
             f"  FROM ({sql}) AS rows_in"
             f") AS numbered WHERE rn IN ((n + 1) / 2, (n + 2) / 2)"
         )
-        if names:
-            outer += f" GROUP BY {group}"
         for values in _run(outer, params):
             median, people = values[-2], values[-1]
-            if median is None:
-                continue
-            r = _key(values[0]) if by_row else TOTAL
-            c = _key(values[names.index(_COL)]) if by_col else TOTAL
-            cells[(r, c)] = Cell(
-                value=Decimal(str(median)).quantize(Decimal(1).scaleb(-places)), people=people
-            )
+            if median is not None:
+                cells[level.key(values)] = Cell(value=_rounded(median, places), people=people)
     return cells
 
 
@@ -330,32 +357,17 @@ def mean_cells(
     """The mean of `value` per cell and margin, each person counted once: per-person
     means are grouped in the database, then averaged per cell by an outer query over
     them (the cell's `people` is the number of persons)."""
-    annotated, groupings = _grouped(queryset.exclude(**{f"{value}__isnull": True}), row, col)
+    annotated, levels = _grouped(queryset.exclude(**{f"{value}__isnull": True}), row, col)
     cells: dict[tuple[str, str], Cell] = {}
-    for by_row, by_col in groupings:
-        names = [n for n, keep in ((_ROW, by_row), (_COL, by_col)) if keep]
-        inner = (
-            annotated.annotate(**{_PERSON: F(person)})
-            .values(*names, _PERSON)
-            .annotate(**{_VALUE: Avg(value)})
-            .values(*names, _PERSON, _VALUE)
+    for level in levels:
+        sql, params = _per_person(annotated, level, person=person, aggregate=Avg(value))
+        outer = level.grouped_by(
+            f'SELECT {level.select}AVG("{_VALUE}"), COUNT(*) FROM ({sql}) AS per_person'  # noqa: S608
         )
-        sql, params = inner.query.sql_with_params()
-        group = ", ".join(f'"{n}"' for n in names)
-        select = f"{group}, " if names else ""
-        # Only our own column names are formatted in; values stay parameters.
-        outer = f'SELECT {select}AVG("{_VALUE}"), COUNT(*) FROM ({sql}) AS per_person'  # noqa: S608
-        if names:
-            outer += f" GROUP BY {group}"
         for values in _run(outer, params):
             mean, people = values[-2], values[-1]
-            if mean is None:
-                continue
-            r = _key(values[0]) if by_row else TOTAL
-            c = _key(values[names.index(_COL)]) if by_col else TOTAL
-            cells[(r, c)] = Cell(
-                value=Decimal(str(mean)).quantize(Decimal(1).scaleb(-places)), people=people
-            )
+            if mean is not None:
+                cells[level.key(values)] = Cell(value=_rounded(mean, places), people=people)
     return cells
 
 

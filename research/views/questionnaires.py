@@ -385,17 +385,25 @@ def wave_list(request):
     return render(request, TEMPLATES + "wave_list.html", {"page": page})
 
 
+def askable_to(user) -> dict:
+    """What a wave or a survey may be opened with: the user's programmes and the
+    published versions of the instruments they see (the forms' choices)."""
+    return {
+        "programmes": Programme.objects.visible_to(user).order_by("name"),
+        "versions": InstrumentVersion.objects.visible_to(user)
+        .published()
+        .select_related("instrument")
+        .order_by("instrument__name", "-number"),
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def wave_open(request):
     require_perm(request.user, MANAGE)
     form = WaveOpenForm(
         data=request.POST or None,
-        programmes=Programme.objects.visible_to(request.user).order_by("name"),
-        versions=InstrumentVersion.objects.visible_to(request.user)
-        .published()
-        .select_related("instrument")
-        .order_by("instrument__name", "-number"),
+        **askable_to(request.user),
     )
     if form.is_valid():
         try:

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coop.models import Programme
 from members.views.common import apply_validation_error, require_perm
 from research.enums_questionnaires import ResponseStatus
 from research.forms_questionnaires import AnswerForm, RecipientsForm, SurveyEditForm, SurveyForm
-from research.models import InstrumentVersion, Response, Survey, SurveyRecipient
+from research.models import Response, Survey, SurveyRecipient
 from research.services import surveys as services
 from research.services.questionnaires import questions_of
+from research.views.questionnaires import askable_to
 
 SURVEYS_PER_PAGE = 50
 MANAGE = "research.manage_questionnaires"
@@ -91,11 +91,7 @@ def survey_create(request):
     require_perm(request.user, MANAGE)
     form = SurveyForm(
         data=request.POST or None,
-        programmes=Programme.objects.visible_to(request.user).order_by("name"),
-        versions=InstrumentVersion.objects.visible_to(request.user)
-        .published()
-        .select_related("instrument")
-        .order_by("instrument__name", "-number"),
+        **askable_to(request.user),
     )
     if form.is_valid():
         try:
